@@ -1,0 +1,33 @@
+/**
+ * Two projects: `unit` (pure logic, no services) and `integration`
+ * (`*.integration.test.ts`, against the real local stack that the global
+ * setup starts once per run). Workspace packages map to their `src/`, so
+ * tests run without a prior build.
+ */
+const shared = {
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  moduleNameMapper: { '^@abtest/([^/]+)$': '<rootDir>/packages/$1/src' },
+  testEnvironment: 'node',
+  modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
+};
+
+module.exports = {
+  // Integration tests wait on real services; each wait has its own, shorter deadline.
+  testTimeout: 120000,
+  reporters: ['default', '<rootDir>/test/harness/summary-reporter.js'],
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{packages,services}/*/src/**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.integration\\.test\\.ts$'],
+    },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{packages,services}/*/src/**/*.integration.test.ts', '<rootDir>/test/**/*.integration.test.ts'],
+      globalSetup: '<rootDir>/test/harness/global-setup.ts',
+      globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+    },
+  ],
+};

@@ -1,0 +1,2 @@
+export { testStackEnv, type TestStackEnv } from './env';
+export { uniqueName, testKafka, createTopics, readTopic, type ConsumedRecord } from './kafka';
