@@ -1,0 +1,82 @@
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { TopicMismatchError } from './errors';
+
+/** What a topic must look like. */
+export interface TopicSpec {
+  topic: string;
+  /** Partitions; the broker's `num.partitions` when absent. An existing topic must have exactly this many. */
+  numPartitions?: number;
+  /** Replicas of each partition; the broker's `default.replication.factor` when absent. */
+  replicationFactor?: number;
+  /** Topic-level settings, e.g. `{ 'retention.ms': '604800000' }`. */
+  configEntries?: Record<string, string>;
+}
+
+/** A topic setting that differs from its spec on an existing topic. */
+export interface TopicConfigDrift {
+  topic: string;
+  name: string;
+  expected: string;
+  actual: string | undefined;
+}
+
+export interface EnsureTopicsResult {
+  created: string[];
+  existing: string[];
+  /** Settings of existing topics that differ from the spec: not changed, for the caller to report. */
+  configDrift: TopicConfigDrift[];
+}
+
+/**
+ * Creates each missing topic with its partitions, replication and settings
+ * (waiting for partition leaders), then verifies every topic: a partition
+ * count other than the spec's throws a TopicMismatchError, because it
+ * changes which partition each key goes to. Differing settings of topics
+ * that already existed are reported, not changed. Safe to run from several
+ * instances at once.
+ */
+export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<EnsureTopicsResult> {
+  const present = new Set(await admin.listTopics());
+  const missing = specs.filter((spec) => !present.has(spec.topic));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((spec) => ({
+        topic: spec.topic,
+        numPartitions: spec.numPartitions ?? -1,
+        replicationFactor: spec.replicationFactor ?? -1,
+        configEntries: Object.entries(spec.configEntries ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
+  const metadata = await admin.fetchTopicMetadata({ topics: specs.map((spec) => spec.topic) });
+  for (const spec of specs) {
+    const partitions = metadata.topics.find((topic) => topic.name === spec.topic)?.partitions.length ?? 0;
+    if (spec.numPartitions !== undefined && partitions !== spec.numPartitions) {
+      throw new TopicMismatchError(`topic ${spec.topic} has ${partitions} partitions, expected ${spec.numPartitions}: change the configured partition count or the topic`);
+    }
+  }
+  const existing = specs.filter((spec) => present.has(spec.topic));
+  return { created: missing.map((spec) => spec.topic), existing: existing.map((spec) => spec.topic), configDrift: await configDrift(admin, existing) };
+}
+
+async function configDrift(admin: Admin, specs: readonly TopicSpec[]): Promise<TopicConfigDrift[]> {
+  const withConfig = specs.filter((spec) => Object.keys(spec.configEntries ?? {}).length > 0);
+  if (withConfig.length === 0) return [];
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: withConfig.map((spec) => ({ type: ConfigResourceTypes.TOPIC, name: spec.topic, configNames: Object.keys(spec.configEntries ?? {}) })),
+  });
+  return withConfig.flatMap((spec) => {
+    const entries = described.resources.find((resource) => resource.resourceName === spec.topic)?.configEntries ?? [];
+    return Object.entries(spec.configEntries ?? {})
+      .map(([name, expected]) => ({ topic: spec.topic, name, expected, actual: entries.find((entry) => entry.configName === name)?.configValue }))
+      .filter((drift) => drift.actual !== drift.expected);
+  });
+}
+
+/** True when every topic exists with at least one partition (a readiness check). */
+export async function topicsPresent(admin: Admin, topics: readonly string[]): Promise<boolean> {
+  const existing = new Set(await admin.listTopics());
+  return topics.every((topic) => existing.has(topic));
+}

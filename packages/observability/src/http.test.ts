@@ -1,0 +1,104 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { Agent, request } from 'undici';
+import { healthRouter } from './health-router';
+import { httpMetrics } from './http-metrics';
+import { createLogger } from './logger';
+import { createMetricsRegistry } from './metrics';
+import { Readiness } from './readiness';
+import { GracefulShutdown } from './shutdown';
+
+async function listen(app: express.Express): Promise<{ server: Server; url: string }> {
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe('healthRouter and httpMetrics', () => {
+  it('should serve health, readiness and metrics, counting requests by route pattern', async () => {
+    const registry = createMetricsRegistry({ defaultLabels: { service: 'test' } });
+    const readiness = new Readiness().register('always', () => true);
+    const app = express();
+    app.use(httpMetrics(registry));
+    app.use(healthRouter({ readiness, registry }));
+    app.get('/items/:id', (_req, res) => void res.json({}));
+    const { server, url } = await listen(app);
+    try {
+      expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      await fetch(`${url}/items/1`);
+      await fetch(`${url}/items/2`);
+      await fetch(`${url}/nowhere`);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain('http_requests_total{method="GET",route="/items/:id",status="200",service="test"} 2');
+      expect(metrics).toContain('http_requests_total{method="GET",route="unmatched",status="404",service="test"} 1');
+      expect(metrics).toContain('http_requests_in_flight{service="test"} 1');
+      expect(metrics).toContain('nodejs_eventloop_lag_seconds');
+    } finally {
+      server.close();
+      server.closeAllConnections();
+    }
+  });
+});
+
+describe('GracefulShutdown', () => {
+  it('should fail readiness first, finish requests in flight, refuse new connections, run the steps in order and exit 0', async () => {
+    const readiness = new Readiness();
+    const exit = jest.fn();
+    const shutdown = new GracefulShutdown({ readiness, logger: createLogger({ name: 'test', level: 'silent' }), exit });
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let entered: () => void = () => undefined;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const app = express();
+    app.use(shutdown.middleware());
+    app.get('/slow', async (_req, res) => {
+      entered();
+      await released;
+      res.json({ done: true });
+    });
+    const { server, url } = await listen(app);
+    const order: string[] = [];
+    shutdown.install({
+      server,
+      signals: [],
+      steps: [
+        { name: 'flush', run: async () => void order.push('flush') },
+        { name: 'disconnect', run: async () => void order.push('disconnect') },
+      ],
+    });
+    const agent = new Agent({ keepAliveTimeout: 10_000 });
+    try {
+      const slow = request(`${url}/slow`, { dispatcher: agent });
+      await inside;
+      const done = shutdown.shutdown('test');
+      expect(readiness.isShuttingDown).toBe(true);
+      expect(shutdown.inFlight).toBe(1);
+      await expect(fetch(`${url}/slow`)).rejects.toThrow();
+      expect(order).toEqual([]);
+      release();
+      const response = await slow;
+      expect(response.statusCode).toBe(200);
+      expect(response.headers.connection).toBe('close');
+      expect(await response.body.json()).toEqual({ done: true });
+      await done;
+      expect(order).toEqual(['flush', 'disconnect']);
+      expect(exit).toHaveBeenCalledWith(0);
+      expect(server.listening).toBe(false);
+    } finally {
+      await agent.close();
+      server.closeAllConnections();
+    }
+  });
+
+  it('should exit 1 when a step fails', async () => {
+    const exit = jest.fn();
+    const shutdown = new GracefulShutdown({ readiness: new Readiness(), logger: createLogger({ name: 'test', level: 'silent' }), exit });
+    const { server } = await listen(express());
+    shutdown.install({ server, signals: [], steps: [{ name: 'broken', run: () => Promise.reject(new Error('flush failed')) }] });
+    await shutdown.shutdown('test');
+    expect(exit).toHaveBeenCalledWith(1);
+  });
+});

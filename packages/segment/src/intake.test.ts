@@ -1,0 +1,80 @@
+import { prepareEvents, type IntakeOptions } from './intake';
+import { MAX_EVENT_BYTES } from './limits';
+import { RECORD_HEADERS, type DeadLetter } from './record';
+
+const receivedAt = new Date('2024-05-01T12:00:00.000Z');
+const options: IntakeOptions = { receivedAt, source: 'web', path: '$.batch', bodyBytes: 1_000 };
+const track = (id: string, extra: Record<string, unknown> = {}) => ({ type: 'track', event: 'Clicked', anonymousId: `anon-${id}`, messageId: id, ...extra });
+
+describe('prepareEvents', () => {
+  it('should turn valid messages into keyed records with type, source and receivedAt headers', () => {
+    const { accepted, rejected } = prepareEvents([track('m1'), { type: 'identify', userId: 'u-2', messageId: 'm2' }], options);
+    expect(rejected).toEqual([]);
+    expect(accepted.map(({ index, type, messageId }) => ({ index, type, messageId }))).toEqual([
+      { index: 0, type: 'track', messageId: 'm1' },
+      { index: 1, type: 'identify', messageId: 'm2' },
+    ]);
+    const [first, second] = accepted;
+    expect(first?.record.key).toBe('anon-m1');
+    expect(second?.record.key).toBe('u-2');
+    expect(first?.record.headers).toEqual({ [RECORD_HEADERS.eventType]: 'track', [RECORD_HEADERS.source]: 'web', [RECORD_HEADERS.receivedAt]: '2024-05-01T12:00:00.000Z' });
+    expect(JSON.parse(first?.record.value ?? '')).toEqual({ ...track('m1'), receivedAt: '2024-05-01T12:00:00.000Z', timestamp: '2024-05-01T12:00:00.000Z' });
+  });
+
+  it('should flag a derived messageId in a header', () => {
+    const { accepted } = prepareEvents([{ type: 'page', anonymousId: 'a' }], options);
+    expect(accepted[0]?.record.headers[RECORD_HEADERS.messageIdDerived]).toBe('true');
+  });
+
+  it('should keep valid messages and dead-letter each invalid one with its index and every reason', () => {
+    const { accepted, rejected } = prepareEvents([track('m1'), { type: 'track', anonymousId: 'a', userId: '' }, track('m3'), 'junk'], options);
+    expect(accepted.map((event) => event.index)).toEqual([0, 2]);
+    expect(rejected.map(({ index, reason, issues }) => ({ index, reason, issues }))).toEqual([
+      {
+        index: 1,
+        reason: 'invalid',
+        issues: expect.arrayContaining([
+          { path: '$.batch[1].event', reason: 'is required' },
+          { path: '$.batch[1].userId', reason: 'must be a non-empty string or a number' },
+        ]),
+      },
+      { index: 3, reason: 'invalid', issues: [{ path: '$.batch[3]', reason: 'must be a JSON object (a Segment message)' }] },
+    ]);
+    const deadLetter = JSON.parse(rejected[0]?.record.value ?? '') as DeadLetter;
+    expect(deadLetter).toEqual({ reason: 'invalid', issues: rejected[0]?.issues, source: 'web', receivedAt: '2024-05-01T12:00:00.000Z', index: 1, event: { type: 'track', anonymousId: 'a', userId: '' } });
+    expect(rejected[0]?.record.key).toBe('a');
+    expect(rejected[0]?.record.headers).toMatchObject({ [RECORD_HEADERS.deadLetterReason]: 'invalid', [RECORD_HEADERS.eventType]: 'track', [RECORD_HEADERS.source]: 'web' });
+    expect(rejected[1]?.record.key).toBeNull();
+  });
+
+  it('should refuse an event over the size limit as too large, naming the limit', () => {
+    const big = track('big', { properties: { blob: 'x'.repeat(MAX_EVENT_BYTES) } });
+    const { accepted, rejected } = prepareEvents([track('small'), big], { ...options, bodyBytes: MAX_EVENT_BYTES * 2 });
+    expect(accepted).toHaveLength(1);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]?.reason).toBe('too_large');
+    expect(rejected[0]?.issues[0]?.path).toBe('$.batch[1]');
+    expect(rejected[0]?.issues[0]?.reason).toMatch(/must be at most 32768 bytes \(MAX_EVENT_BYTES\)/);
+  });
+
+  it('should use the endpoint type when a message has none and refuse a different one', () => {
+    const endpoint = { ...options, path: '$', single: true, expectedType: 'track' as const };
+    const { accepted } = prepareEvents([{ event: 'x', userId: 'u', messageId: 'm' }], endpoint);
+    expect(JSON.parse(accepted[0]?.record.value ?? '')).toMatchObject({ type: 'track' });
+    const { rejected } = prepareEvents([{ type: 'identify', userId: 'u' }], endpoint);
+    expect(rejected[0]?.issues).toEqual([{ path: '$.type', reason: 'must be "track" on this endpoint (or left out)' }]);
+    expect(JSON.parse(rejected[0]?.record.value ?? '')).not.toHaveProperty('index');
+  });
+
+  it('should apply the batch defaults to every message', () => {
+    const { accepted } = prepareEvents([track('m1'), track('m2')], { ...options, defaults: { context: { library: { name: 'analytics-node' } } } });
+    for (const event of accepted) expect(JSON.parse(event.record.value)).toMatchObject({ context: { library: { name: 'analytics-node' } } });
+  });
+
+  it('should account for every input: accepted plus rejected equals the batch', () => {
+    const inputs = Array.from({ length: 50 }, (_, i) => (i % 3 === 0 ? { type: 'nope' } : track(`m${i}`)));
+    const { accepted, rejected } = prepareEvents(inputs, options);
+    expect(accepted.length + rejected.length).toBe(inputs.length);
+    expect([...accepted, ...rejected].map((event) => event.index).sort((a, b) => a - b)).toEqual(inputs.map((_, i) => i));
+  });
+});

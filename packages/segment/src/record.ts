@@ -1,0 +1,76 @@
+import type { ValidationIssue } from './json-path';
+import type { NormalizedEvent } from './normalize';
+import { personKey } from './person-key';
+
+/** Kafka header names of event and dead-letter records; consumers read these. */
+export const RECORD_HEADERS = {
+  /** track, identify, page, screen, group or alias. */
+  eventType: 'event-type',
+  /** Name of the configured source whose credentials the request carried. */
+  source: 'source',
+  /** Server time the ingress received the event, ISO-8601. */
+  receivedAt: 'received-at',
+  /** "true" when the ingress derived the messageId (the client sent none). */
+  messageIdDerived: 'message-id-derived',
+  /** Dead letters only: why the event was refused. */
+  deadLetterReason: 'dead-letter-reason',
+} as const;
+
+/** A record ready for any Kafka client: key, JSON value and string headers. */
+export interface EventRecord {
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** Value of a dead-letter record above this size keeps only a prefix of the event. */
+export const MAX_DEAD_LETTER_EVENT_BYTES = 256 * 1024;
+
+export type DeadLetterReason = 'invalid' | 'too_large';
+
+/** The value of a dead-letter record: the refused event and every reason. */
+export interface DeadLetter {
+  reason: DeadLetterReason;
+  issues: ValidationIssue[];
+  source: string;
+  receivedAt: string;
+  /** Position in the request's batch; absent for single-event requests. */
+  index?: number;
+  /** The event exactly as received, when it is small enough. */
+  event?: unknown;
+  /** The first MAX_DEAD_LETTER_EVENT_BYTES of the event's JSON, when it was larger. */
+  eventPrefix?: string;
+}
+
+export function toEventRecord(event: NormalizedEvent, source: string): EventRecord {
+  const { message } = event;
+  const headers: Record<string, string> = {
+    [RECORD_HEADERS.eventType]: message.type,
+    [RECORD_HEADERS.source]: source,
+    [RECORD_HEADERS.receivedAt]: message.receivedAt,
+  };
+  if (event.messageIdDerived) headers[RECORD_HEADERS.messageIdDerived] = 'true';
+  return { key: personKey(message) ?? null, value: JSON.stringify(message), headers };
+}
+
+/**
+ * A dead-letter record keeps the event as it arrived so it can be repaired
+ * and replayed; the key follows the event's person when it has one.
+ * `eventJson` is the event's JSON when the caller already serialized it.
+ */
+export function toDeadLetterRecord(deadLetter: Omit<DeadLetter, 'event' | 'eventPrefix'>, event: unknown, eventJson?: string): EventRecord {
+  const json = eventJson ?? JSON.stringify(event) ?? 'null';
+  const value: DeadLetter =
+    Buffer.byteLength(json) > MAX_DEAD_LETTER_EVENT_BYTES
+      ? { ...deadLetter, eventPrefix: Buffer.from(json).subarray(0, MAX_DEAD_LETTER_EVENT_BYTES).toString() }
+      : { ...deadLetter, event };
+  const key = typeof event === 'object' && event !== null ? (personKey(event) ?? null) : null;
+  const headers: Record<string, string> = {
+    [RECORD_HEADERS.deadLetterReason]: deadLetter.reason,
+    [RECORD_HEADERS.source]: deadLetter.source,
+    [RECORD_HEADERS.receivedAt]: deadLetter.receivedAt,
+  };
+  const type = typeof event === 'object' && event !== null && 'type' in event && typeof event.type === 'string' ? event.type : undefined;
+  if (type !== undefined) headers[RECORD_HEADERS.eventType] = type;
+  return { key, value: JSON.stringify(value), headers };
+}

@@ -1,0 +1,36 @@
+import type { Cluster } from 'ioredis';
+import type Redis from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import type { Logger } from './logger';
+import type { StateRestoreListener } from './restorer';
+
+/** Kafka Streams' StreamsConfig, for this runtime. */
+export interface StreamsConfig {
+  kafka: Kafka;
+  redis: Redis | Cluster;
+  logger: Logger;
+  /** Prefix of every Redis key (several applications may share one Redis). Default "streams:". */
+  keyPrefix?: string;
+  /** commit.interval.ms: how often pending state, outputs and offsets are committed. Default 1000. */
+  commitIntervalMs?: number;
+  /** Commit earlier once a task holds this many pending store changes. Default 10000. */
+  maxPendingChanges?: number;
+  /** Committed entries each task keeps in memory to save Redis reads. Default 100000. */
+  cacheEntriesPerTask?: number;
+  /** Partitions of repartition topics. Default: those of the first source topic. */
+  repartitionPartitions?: number;
+  /** Replication factor of internal topics. Default: the broker's default (-1). */
+  replicationFactor?: number;
+  /** Prometheus registry for the runtime's metrics; none when absent. */
+  metrics?: Registry;
+  restoreListener?: StateRestoreListener;
+}
+
+export const DEFAULTS = {
+  keyPrefix: 'streams:',
+  commitIntervalMs: 1_000,
+  maxPendingChanges: 10_000,
+  cacheEntriesPerTask: 100_000,
+  replicationFactor: -1,
+} as const;

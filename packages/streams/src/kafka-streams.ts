@@ -1,0 +1,291 @@
+import type { Admin, Batch, Consumer, ITopicConfig } from 'kafkajs';
+import { loadStateScripts, type StateScripts } from './commands';
+import { DEFAULTS, type StreamsConfig } from './config';
+import { StreamsError, TopologyError } from './errors';
+import { taskKeys } from './keys';
+import { createStreamsMetrics, type StreamsMetrics } from './metrics';
+import { StreamTask } from './task';
+import { TaskState } from './task-state';
+import { changelogTopic, type Subtopology, type Topology } from './topology';
+
+export type StreamsState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
+
+const HEARTBEAT_WHILE_WAITING_MS = 2_000;
+
+interface TaskSlot {
+  task: StreamTask;
+  /** Settles when the task's stores are restored and it may process. */
+  ready: Promise<void>;
+  isReady: boolean;
+}
+
+/**
+ * Kafka Streams for Node: runs a topology over a consumer group, one task
+ * per sub-topology and partition, with Redis state stores and exactly-once
+ * commits (see README). start() returns once the consumer runs; isReady()
+ * tells when every assigned task has restored its state.
+ */
+export class KafkaStreams {
+  private state: StreamsState = 'CREATED';
+  private consumer: Consumer | undefined;
+  private admin: Admin | undefined;
+  private readonly scripts: StateScripts;
+  private readonly tasks = new Map<string, TaskSlot>();
+  private readonly partitionCounts = new Map<number, number>();
+  private readonly metrics: StreamsMetrics;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private assignment: Record<string, number[]> = {};
+  private readonly settings: Required<Pick<StreamsConfig, 'keyPrefix' | 'commitIntervalMs' | 'maxPendingChanges' | 'cacheEntriesPerTask' | 'replicationFactor'>>;
+
+  constructor(
+    readonly topology: Topology,
+    private readonly config: StreamsConfig,
+  ) {
+    this.scripts = loadStateScripts(config.redis);
+    this.metrics = createStreamsMetrics(config.metrics);
+    this.settings = {
+      keyPrefix: config.keyPrefix ?? DEFAULTS.keyPrefix,
+      commitIntervalMs: config.commitIntervalMs ?? DEFAULTS.commitIntervalMs,
+      maxPendingChanges: config.maxPendingChanges ?? DEFAULTS.maxPendingChanges,
+      cacheEntriesPerTask: config.cacheEntriesPerTask ?? DEFAULTS.cacheEntriesPerTask,
+      replicationFactor: config.replicationFactor ?? DEFAULTS.replicationFactor,
+    };
+  }
+
+  get currentState(): StreamsState {
+    return this.state;
+  }
+
+  /** Running, with a partition assignment whose every task has restored its stores. */
+  isReady(): boolean {
+    const assigned = Object.entries(this.assignment).flatMap(([topic, partitions]) => partitions.map((p) => this.taskIdFor(topic, p)));
+    return this.state === 'RUNNING' && assigned.length > 0 && assigned.every((id) => this.tasks.get(id)?.isReady === true);
+  }
+
+  /** Partitions of a sub-topology (known after start()). */
+  partitionsOf(subtopology: number): number {
+    const count = this.partitionCounts.get(subtopology);
+    if (count === undefined) throw new StreamsError('the runtime has not started yet');
+    return count;
+  }
+
+  /** Reads one committed store entry straight from Redis (Kafka Streams' interactive queries). */
+  async query<V>(store: string, partition: number, key: string): Promise<V | undefined> {
+    const subtopology = this.topology.subtopologies.find((s) => s.stores.some((d) => d.name === store));
+    if (!subtopology) throw new StreamsError(`no sub-topology has a state store named "${store}"`);
+    const raw = await this.config.redis.get(taskKeys(this.settings.keyPrefix, this.topology.applicationId, `${subtopology.id}_${partition}`).entry(store, key));
+    return raw === null ? undefined : (JSON.parse(raw) as V);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'CREATED') throw new StreamsError(`start() called in state ${this.state}`);
+    const { kafka, logger } = this.config;
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    await this.createInternalTopics(this.admin);
+    const consumer = kafka.consumer({ groupId: this.topology.applicationId, readUncommitted: false, allowAutoTopicCreation: false });
+    this.consumer = consumer;
+    await consumer.connect();
+    for (const topic of this.topology.subtopologies.flatMap((s) => s.sourceTopics)) await consumer.subscribe({ topic, fromBeginning: true });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment));
+    consumer.on(consumer.events.REBALANCING, () => (this.state = 'REBALANCING'));
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      logger.error({ error: String(payload.error), restart: payload.restart }, 'consumer crashed');
+      if (!payload.restart) this.state = 'ERROR';
+    });
+    this.state = 'REBALANCING';
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: Math.max(1, ...this.partitionCounts.values()),
+      eachBatch: (payload) => this.onBatch(payload.batch, payload),
+    });
+    this.commitTimer = setInterval(() => void this.commitDueTasks(), Math.max(10, Math.floor(this.settings.commitIntervalMs / 4)));
+  }
+
+  /** Graceful shutdown: finish the batch in hand, commit every task, leave the group. */
+  async close(): Promise<void> {
+    if (this.state === 'NOT_RUNNING' || this.state === 'CREATED') return;
+    this.state = 'PENDING_SHUTDOWN';
+    clearInterval(this.commitTimer);
+    await this.consumer?.stop();
+    for (const [id, slot] of this.tasks) {
+      await slot.task.serialize(async () => {
+        if (slot.isReady) await this.commitTask(slot.task).catch((error: unknown) => this.config.logger.error({ task: id, error: String(error) }, 'final commit failed'));
+        await slot.task.close();
+      });
+    }
+    this.tasks.clear();
+    await this.consumer?.disconnect();
+    await this.admin?.disconnect();
+    this.state = 'NOT_RUNNING';
+  }
+
+  private async createInternalTopics(admin: Admin): Promise<void> {
+    const [first] = this.topology.subtopologies;
+    if (!first) throw new TopologyError('the topology has no source');
+    const inputPartitions = await this.partitionsOfTopics(admin, first.sourceTopics.filter((t) => !this.topology.repartitionTopics.includes(t)));
+    const repartitionPartitions = this.config.repartitionPartitions ?? inputPartitions;
+    const topics: ITopicConfig[] = this.topology.repartitionTopics.map((topic) => ({ topic, numPartitions: repartitionPartitions, replicationFactor: this.settings.replicationFactor }));
+    for (const subtopology of this.topology.subtopologies) {
+      const internal = subtopology.sourceTopics.every((t) => this.topology.repartitionTopics.includes(t));
+      const partitions = internal ? repartitionPartitions : await this.partitionsOfTopics(admin, subtopology.sourceTopics);
+      this.partitionCounts.set(subtopology.id, partitions);
+      for (const store of subtopology.stores) topics.push(this.changelogTopicConfig(store, partitions));
+    }
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  }
+
+  private changelogTopicConfig(store: Subtopology['stores'][number], partitions: number): ITopicConfig {
+    const configEntries = [{ name: 'cleanup.policy', value: store.retentionMs ? 'compact,delete' : 'compact' }];
+    if (store.retentionMs) configEntries.push({ name: 'retention.ms', value: String(store.retentionMs) });
+    return { topic: changelogTopic(this.topology.applicationId, store.name), numPartitions: partitions, replicationFactor: this.settings.replicationFactor, configEntries };
+  }
+
+  /** Source topics of one sub-topology must be co-partitioned: one task reads the same partition of each. */
+  private async partitionsOfTopics(admin: Admin, topics: string[]): Promise<number> {
+    const metadata = await admin.fetchTopicMetadata({ topics });
+    const counts = new Set(metadata.topics.map((t) => t.partitions.length));
+    if (counts.size !== 1) throw new TopologyError(`source topics ${topics.join(', ')} must exist and have the same number of partitions (found ${[...counts].join(', ') || 'none'})`);
+    return [...counts][0] as number;
+  }
+
+  private taskIdFor(topic: string, partition: number): string {
+    const subtopology = this.topology.subtopologies.find((s) => s.sourceTopics.includes(topic));
+    if (!subtopology) throw new StreamsError(`topic ${topic} is not a source of this topology`);
+    return `${subtopology.id}_${partition}`;
+  }
+
+  private onAssignment(assignment: Record<string, number[]>): void {
+    this.assignment = assignment;
+    const assigned = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => this.taskIdFor(topic, p))));
+    for (const [id, slot] of this.tasks) {
+      if (assigned.has(id)) continue;
+      this.tasks.delete(id);
+      void slot.task.serialize(() => slot.task.close()).catch((error: unknown) => this.config.logger.warn({ task: id, error: String(error) }, 'closing a revoked task failed'));
+    }
+    for (const [topic, partitions] of Object.entries(assignment)) for (const partition of partitions) this.slotFor(topic, partition);
+    this.state = 'RUNNING';
+    this.config.logger.info({ assignment }, 'partitions assigned');
+  }
+
+  private slotFor(topic: string, partition: number): TaskSlot {
+    const id = this.taskIdFor(topic, partition);
+    const existing = this.tasks.get(id);
+    if (existing) return existing;
+    const subtopology = this.topology.subtopologies.find((s) => s.sourceTopics.includes(topic)) as Subtopology;
+    const state = new TaskState(id, this.scripts, taskKeys(this.settings.keyPrefix, this.topology.applicationId, id), subtopology.stores, this.settings.cacheEntriesPerTask);
+    const task = new StreamTask({
+      topology: this.topology,
+      subtopology,
+      partition,
+      kafka: this.config.kafka,
+      admin: this.admin as Admin,
+      state,
+      logger: this.config.logger,
+      restoreListener: {
+        ...this.config.restoreListener,
+        onBatchRestored: (taskId, store, end, restored) => {
+          this.metrics.restoredRecords.inc({ store }, restored);
+          this.config.restoreListener?.onBatchRestored?.(taskId, store, end, restored);
+        },
+      },
+    });
+    this.metrics.tasksRestoring.inc();
+    const slot: TaskSlot = { task, isReady: false, ready: Promise.resolve() };
+    slot.ready = task.serialize(() => task.initialize()).then(
+      () => {
+        slot.isReady = true;
+        this.metrics.tasksRestoring.dec();
+      },
+      (error: unknown) => {
+        this.metrics.tasksRestoring.dec();
+        this.tasks.delete(id);
+        throw error;
+      },
+    );
+    slot.ready.catch((error: unknown) => this.config.logger.error({ task: id, error: String(error) }, 'task initialization failed'));
+    this.tasks.set(id, slot);
+    return slot;
+  }
+
+  private async onBatch(batch: Batch, payload: { resolveOffset(offset: string): void; heartbeat(): Promise<void>; isStale(): boolean; isRunning(): boolean }): Promise<void> {
+    const slot = this.slotFor(batch.topic, batch.partition);
+    await this.awaitWithHeartbeat(slot.ready, payload.heartbeat);
+    if (payload.isStale() || !payload.isRunning() || this.tasks.get(slot.task.id) !== slot) return;
+    const started = process.hrtime.bigint();
+    const { task } = slot;
+    try {
+      await task.serialize(async () => {
+        const processed = await task.process(batch.topic, batch.messages, batch.partition);
+        this.metrics.recordsProcessed.inc({ subtopology: task.id.split('_')[0] }, processed);
+        if (task.commitDue(this.settings.commitIntervalMs, this.settings.maxPendingChanges)) await this.commitTask(task);
+      });
+    } catch (error) {
+      await this.recover(slot, batch.topic, error);
+      return;
+    }
+    payload.resolveOffset(batch.lastOffset());
+    this.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+    this.metrics.batchLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    await payload.heartbeat();
+  }
+
+  private async commitTask(task: StreamTask): Promise<void> {
+    const stop = this.metrics.commitLatency.startTimer();
+    try {
+      await task.commit();
+      this.metrics.commits.inc({ outcome: 'committed' });
+    } catch (error) {
+      this.metrics.commits.inc({ outcome: 'failed' });
+      throw error;
+    } finally {
+      stop();
+    }
+  }
+
+  private async commitDueTasks(): Promise<void> {
+    for (const [id, slot] of this.tasks) {
+      if (!slot.isReady || !slot.task.commitDue(this.settings.commitIntervalMs, this.settings.maxPendingChanges)) continue;
+      try {
+        await slot.task.serialize(() => (slot.task.commitDue(this.settings.commitIntervalMs, this.settings.maxPendingChanges) ? this.commitTask(slot.task) : Promise.resolve()));
+      } catch (error) {
+        const topic = this.topology.subtopologies[Number(id.split('_')[0])]?.sourceTopics[0] as string;
+        await this.recover(slot, topic, error);
+      }
+    }
+  }
+
+  /**
+   * A batch or commit failed: what the task held in memory cannot be trusted.
+   * Drop it, re-initialize from Kafka (fencing whatever transaction was left
+   * open) and rewind the consumer to the committed offsets.
+   */
+  private async recover(slot: TaskSlot, topic: string, error: unknown): Promise<void> {
+    const { task } = slot;
+    if (this.tasks.get(task.id) !== slot) return;
+    this.metrics.taskRecoveries.inc({ reason: error instanceof Error ? error.name : 'unknown' });
+    this.config.logger.warn({ task: task.id, error: error instanceof Error ? error.message : String(error) }, 'task failed; re-initializing it from Kafka');
+    this.tasks.delete(task.id);
+    await task.serialize(() => task.close()).catch((closeError: unknown) => this.config.logger.warn({ task: task.id, error: String(closeError) }, 'closing a failed task failed'));
+    const fresh = this.slotFor(topic, task.partition);
+    await fresh.ready;
+    for (const sourceTopic of this.topology.subtopologies[Number(task.id.split('_')[0])]?.sourceTopics ?? []) {
+      const next = fresh.task.processedNext.get(sourceTopic);
+      const offset = next ?? BigInt((await (this.admin as Admin).fetchTopicOffsets(sourceTopic)).find((o) => o.partition === task.partition)?.low ?? '0');
+      this.consumer?.seek({ topic: sourceTopic, partition: task.partition, offset: String(offset) });
+    }
+  }
+
+  private async awaitWithHeartbeat(promise: Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
+    let settled = false;
+    const done = promise.finally(() => (settled = true));
+    while (!settled) {
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, HEARTBEAT_WHILE_WAITING_MS))]);
+      if (!settled) await heartbeat();
+    }
+    await done;
+  }
+}

@@ -1,0 +1,32 @@
+import type { OutputRecord, StoreKey, StreamRecord } from './record';
+
+/** A key-value state store as processors see it during one batch. */
+export interface KeyValueStore<V> {
+  /** The value, or undefined. Only keys returned by prefetch() may be read. */
+  get(key: string): V | undefined;
+  put(key: string, value: V): void;
+  delete(key: string): void;
+}
+
+export interface ProcessorContext {
+  readonly applicationId: string;
+  readonly taskId: string;
+  readonly partition: number;
+  getStateStore<V>(name: string): KeyValueStore<V>;
+  /** Sends a record to every child of the current processor. */
+  forward<V>(record: OutputRecord<V>): void;
+}
+
+/**
+ * Kafka Streams' Processor, batch-aware: before a batch is processed the
+ * runtime asks every record which store keys it will read and fetches them
+ * all in one Redis round trip, so process() itself is synchronous.
+ */
+export interface Processor<V = unknown> {
+  init?(context: ProcessorContext): void;
+  prefetch?(record: StreamRecord<V>): StoreKey[];
+  process(record: StreamRecord<V>): void;
+  close?(): void;
+}
+
+export type ProcessorSupplier<V = unknown> = () => Processor<V>;

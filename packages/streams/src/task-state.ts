@@ -1,0 +1,176 @@
+import { NotPrefetchedError, StateLostError, StreamsError, TaskFencedError } from './errors';
+import type { StateScripts, ScriptReply } from './commands';
+import type { TaskKeys } from './keys';
+import type { KeyValueStore } from './processor';
+import type { StoreDefinition } from './topology';
+
+/** One store entry as written to Redis and to the changelog. */
+export interface StoreChange {
+  store: string;
+  key: string;
+  /** Serialized value; null deletes. */
+  value: string | null;
+  /** Epoch ms after which the entry is gone; 0 for never. */
+  expireAt: number;
+}
+
+interface CachedEntry {
+  value: unknown;
+  expireAt: number;
+}
+
+const STATE_LOST = -1;
+const FENCED = -2;
+/** Lua's unpack() has a stack limit; larger reads are split. */
+const MAX_KEYS_PER_SCRIPT = 4_000;
+
+/**
+ * The state of one task: Redis (committed, queryable), a bounded cache of
+ * committed entries this instance has read or written (valid while it owns
+ * the task: nobody else writes them), and an overlay of changes not yet
+ * committed to Kafka. Processors read overlay → cache; misses are fetched
+ * in one script call per batch by prefetch().
+ */
+export class TaskState {
+  epoch = '0';
+  private readonly cache = new Map<string, CachedEntry>();
+  private readonly overlay = new Map<string, StoreChange & { decoded: unknown }>();
+  private readonly storesByName: Map<string, StoreDefinition>;
+
+  constructor(
+    private readonly taskId: string,
+    private readonly scripts: StateScripts,
+    private readonly keys: TaskKeys,
+    stores: StoreDefinition[],
+    private readonly cacheCapacity: number,
+  ) {
+    this.storesByName = new Map(stores.map((s) => [s.name, s]));
+  }
+
+  /** Takes ownership in Redis (fencing earlier owners); returns the changelog positions the state reflects. */
+  async claim(): Promise<{ existed: boolean; positions: Map<string, bigint> }> {
+    this.cache.clear();
+    const reply = await this.scripts.claimTask(this.keys.checkpoint);
+    if (!Array.isArray(reply) || reply.length < 2) throw new StreamsError(`unexpected reply of claimTask for task ${this.taskId}: ${JSON.stringify(reply)}`);
+    this.epoch = String(reply[0]);
+    const positions = new Map<string, bigint>();
+    for (let i = 2; i + 1 < reply.length; i += 2) {
+      const field = String(reply[i]);
+      if (field.startsWith('pos:')) positions.set(field.slice(4), BigInt(String(reply[i + 1])));
+    }
+    return { existed: Number(reply[1]) === 1, positions };
+  }
+
+  get hasPendingChanges(): boolean {
+    return this.overlay.size > 0;
+  }
+
+  get pendingChangeCount(): number {
+    return this.overlay.size;
+  }
+
+  /** Loads every requested entry that is neither pending nor cached, in as few script calls as possible. */
+  async prefetch(wanted: Iterable<{ store: string; key: string }>): Promise<void> {
+    const missing = new Map<string, { store: string; key: string }>();
+    for (const { store, key } of wanted) {
+      const redisKey = this.keys.entry(store, key);
+      if (!this.overlay.has(redisKey) && !this.cache.has(redisKey)) missing.set(redisKey, { store, key });
+    }
+    if (missing.size === 0) return;
+    this.evictIfFull(missing.size);
+    const redisKeys = [...missing.keys()];
+    for (let start = 0; start < redisKeys.length; start += MAX_KEYS_PER_SCRIPT) {
+      const chunk = redisKeys.slice(start, start + MAX_KEYS_PER_SCRIPT);
+      const reply = this.check(await this.scripts.readEntries([this.keys.checkpoint, ...chunk], this.epoch));
+      if (!Array.isArray(reply)) throw new StreamsError(`unexpected reply of readEntries for task ${this.taskId}`);
+      chunk.forEach((redisKey, i) => {
+        const raw = reply[i + 1];
+        this.cache.set(redisKey, { value: typeof raw === 'string' ? JSON.parse(raw) : undefined, expireAt: 0 });
+      });
+    }
+  }
+
+  store<V>(name: string): KeyValueStore<V> {
+    const definition = this.storesByName.get(name);
+    if (!definition) throw new StreamsError(`state store "${name}" is not connected to this processor's task ${this.taskId}`);
+    return {
+      get: (key) => this.read(name, key) as V | undefined,
+      put: (key, value) => this.write(definition, key, value),
+      delete: (key) => this.write(definition, key, undefined),
+    };
+  }
+
+  /** The pending changes, to be written to the changelog in the commit's transaction. */
+  pendingChanges(): StoreChange[] {
+    return [...this.overlay.values()].map(({ store, key, value, expireAt }) => ({ store, key, value, expireAt }));
+  }
+
+  /**
+   * Applies committed changes with the changelog positions they reached.
+   * Idempotent: changes at or below the stored position are skipped.
+   */
+  async apply(changes: StoreChange[], positions: Map<string, bigint>, now = Date.now()): Promise<void> {
+    const stores = [...positions.keys()];
+    const storeIndex = new Map(stores.map((s, i) => [s, i + 1]));
+    const keys = [this.keys.checkpoint];
+    const args: string[] = [this.epoch, String(stores.length)];
+    for (const store of stores) args.push(store, String(positions.get(store)));
+    for (const change of changes) {
+      const index = storeIndex.get(change.store);
+      if (index === undefined) throw new StreamsError(`change for store "${change.store}" has no changelog position`);
+      keys.push(this.keys.entry(change.store, change.key));
+      args.push(String(index), change.value === null ? '-1' : String(change.expireAt), change.value ?? '');
+    }
+    args.push(String(now));
+    this.check(await this.scripts.applyChanges(keys, args));
+  }
+
+  /** After a successful commit and apply: pending changes become cached committed state. */
+  promotePending(): void {
+    for (const [redisKey, change] of this.overlay) this.cache.set(redisKey, { value: change.decoded, expireAt: change.expireAt });
+    this.overlay.clear();
+  }
+
+  /** Forgets everything held in memory (the task changes hands or restores). */
+  reset(): void {
+    this.cache.clear();
+    this.overlay.clear();
+  }
+
+  private read(store: string, key: string): unknown {
+    const redisKey = this.keys.entry(store, key);
+    const entry = this.overlay.get(redisKey) ?? this.cache.get(redisKey);
+    if (!entry) throw new NotPrefetchedError(store, key);
+    const value = 'decoded' in entry ? entry.decoded : entry.value;
+    if (entry.expireAt !== 0 && entry.expireAt <= Date.now()) return undefined;
+    return value;
+  }
+
+  private write(store: StoreDefinition, key: string, value: unknown): void {
+    const expireAt = value !== undefined && store.retentionMs ? Date.now() + store.retentionMs : 0;
+    this.overlay.set(this.keys.entry(store.name, key), {
+      store: store.name,
+      key,
+      value: value === undefined ? null : JSON.stringify(value),
+      expireAt,
+      decoded: value,
+    });
+  }
+
+  private evictIfFull(incoming: number): void {
+    const excess = this.cache.size + incoming - this.cacheCapacity;
+    if (excess <= 0) return;
+    let left = excess;
+    for (const key of this.cache.keys()) {
+      if (left-- <= 0) break;
+      this.cache.delete(key);
+    }
+  }
+
+  private check(reply: ScriptReply): ScriptReply {
+    if (reply === STATE_LOST) throw new StateLostError(this.taskId);
+    if (reply === FENCED) throw new TaskFencedError(this.taskId);
+    return reply;
+  }
+}
+

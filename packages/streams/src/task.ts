@@ -1,0 +1,299 @@
+import type { Admin, Kafka, KafkaMessage, Message, Producer, RecordMetadata } from 'kafkajs';
+import { StateLostError, StreamsError } from './errors';
+import type { Logger } from './logger';
+import type { Processor, ProcessorContext } from './processor';
+import type { OutputRecord, StoreKey, StreamRecord } from './record';
+import { EXPIRE_AT_HEADER, restoreStores, type StateRestoreListener } from './restorer';
+import type { StoreChange, TaskState } from './task-state';
+import { changelogTopic, type SinkNode, type Subtopology, type Topology } from './topology';
+
+/** Most records one produce request carries per partition (the broker's message size limit applies per batch). */
+const MAX_RECORDS_PER_SEND = 1_000;
+
+export interface TaskDependencies {
+  topology: Topology;
+  subtopology: Subtopology;
+  partition: number;
+  kafka: Kafka;
+  admin: Admin;
+  state: TaskState;
+  logger: Logger;
+  restoreListener?: StateRestoreListener;
+}
+
+/** A commit failed with an unknown outcome: the task must be re-initialized from Kafka. */
+export class TaskCorruptedError extends StreamsError {
+  override readonly name = 'TaskCorruptedError';
+}
+
+/**
+ * Kafka Streams' StreamTask: one partition of one sub-topology. Processes
+ * batches into the task's pending state and outputs, and commits them as one
+ * Kafka transaction (changelog records, output records, consumer offsets),
+ * after which Redis is brought up to the changelog in one script call.
+ */
+export class StreamTask {
+  readonly id: string;
+  /** Next offset to process per source topic; records below it are already reflected. */
+  readonly processedNext = new Map<string, bigint>();
+  private producer: Producer | undefined;
+  private readonly processors = new Map<string, Processor>();
+  private readonly outputs = new Map<string, OutputRecord[]>();
+  private readonly merged = new Map<string, Map<string, OutputRecord>>();
+  private dirty = false;
+  private lastCommitAt = Date.now();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: TaskDependencies) {
+    this.id = `${deps.subtopology.id}_${deps.partition}`;
+  }
+
+  get partition(): number {
+    return this.deps.partition;
+  }
+
+  get pendingChanges(): number {
+    return this.deps.state.pendingChangeCount;
+  }
+
+  /** Runs `work` after every earlier piece of work on this task (batches and commits never overlap). */
+  serialize<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Fences earlier owners (Kafka: the transactional id; Redis: the epoch),
+   * reads the committed input offsets and restores every store that Redis
+   * has lost or holds behind its changelog.
+   */
+  async initialize(heartbeat?: () => Promise<void>): Promise<void> {
+    const { topology, subtopology, partition, kafka } = this.deps;
+    this.producer = kafka.producer({ transactionalId: `${topology.applicationId}-${this.id}`, idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    await this.restore(heartbeat);
+    for (const topic of subtopology.sourceTopics) {
+      const [committed] = await this.deps.admin.fetchOffsets({ groupId: topology.applicationId, topics: [topic] });
+      const offset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+      if (BigInt(offset) >= 0n) this.processedNext.set(topic, BigInt(offset));
+    }
+    for (const node of subtopology.nodes) {
+      if (node.kind !== 'processor') continue;
+      const processor = node.supplier();
+      processor.init?.(this.context(node.name));
+      this.processors.set(node.name, processor);
+    }
+  }
+
+  /** Brings Redis up to the changelogs: claims the task, then replays what Redis lacks. */
+  async restore(heartbeat?: () => Promise<void>): Promise<void> {
+    const { topology, subtopology, partition, kafka, state } = this.deps;
+    const { positions } = await state.claim();
+    const requests = [];
+    for (const store of subtopology.stores) {
+      const topic = changelogTopic(topology.applicationId, store.name);
+      const [offsets] = (await this.deps.admin.fetchTopicOffsets(topic)).filter((o) => o.partition === partition);
+      if (!offsets) throw new StreamsError(`changelog topic ${topic} has no partition ${partition}`);
+      const stored = positions.get(store.name);
+      const from = stored === undefined ? BigInt(offsets.low) : stored + 1n;
+      requests.push({ taskId: this.id, state, store: store.name, topic, partition, from, to: BigInt(offsets.high) });
+    }
+    await restoreStores({ kafka, applicationId: topology.applicationId, requests, logger: this.deps.logger, listener: this.deps.restoreListener, heartbeat });
+  }
+
+  /** Processes fetched records of one source topic into pending state and outputs. */
+  async process(topic: string, messages: KafkaMessage[], partition: number): Promise<number> {
+    const next = this.processedNext.get(topic) ?? -1n;
+    const fresh = messages.filter((m) => BigInt(m.offset) >= next);
+    if (fresh.length === 0) return 0;
+    const inputs = new Map<string, StreamRecord[]>();
+    for (const node of this.deps.subtopology.nodes) {
+      if (node.kind === 'source' && node.topics.includes(topic)) {
+        inputs.set(node.name, fresh.map((m) => toStreamRecord(m, topic, partition, node.deserialize)));
+      }
+    }
+    for (const node of this.deps.subtopology.nodes) {
+      const records = inputs.get(node.name) ?? [];
+      if (records.length === 0) continue;
+      if (node.kind === 'source') {
+        for (const child of this.deps.topology.children(node.name)) appendAll(inputs, child.name, records);
+      } else if (node.kind === 'processor') {
+        await this.runProcessor(node.name, records, inputs);
+      } else {
+        for (const record of records) this.emit(node, record);
+      }
+    }
+    this.processedNext.set(topic, BigInt((fresh[fresh.length - 1] as KafkaMessage).offset) + 1n);
+    this.dirty = true;
+    return fresh.length;
+  }
+
+  commitDue(commitIntervalMs: number, maxPendingChanges: number, now = Date.now()): boolean {
+    return this.dirty && (now - this.lastCommitAt >= commitIntervalMs || this.deps.state.pendingChangeCount >= maxPendingChanges);
+  }
+
+  /**
+   * One Kafka transaction with every pending changelog record, output record
+   * and the input offsets; then Redis catches up to the changelog. A failed
+   * transaction throws TaskCorruptedError: its outcome is unknown, so the task
+   * must be re-initialized (which fences and aborts whatever is open).
+   */
+  async commit(): Promise<{ changes: number; outputs: number }> {
+    if (!this.dirty) return { changes: 0, outputs: 0 };
+    const producer = this.producer;
+    if (!producer) throw new StreamsError(`task ${this.id} is not initialized`);
+    const changes = this.deps.state.pendingChanges();
+    const topicMessages = [...this.changelogMessages(changes), ...(await this.outputMessages())];
+    const offsets = [...this.processedNext].map(([topic, next]) => ({ topic, partitions: [{ partition: this.partition, offset: String(next) }] }));
+    const transaction = await producer.transaction();
+    const metadata: RecordMetadata[] = [];
+    try {
+      for (const { topic, messages } of topicMessages) {
+        for (let start = 0; start < messages.length; start += MAX_RECORDS_PER_SEND) {
+          metadata.push(...(await transaction.send({ topic, messages: messages.slice(start, start + MAX_RECORDS_PER_SEND), acks: -1 })));
+        }
+      }
+      await transaction.sendOffsets({ consumerGroupId: this.deps.topology.applicationId, topics: offsets });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch((abortError: unknown) => this.deps.logger.warn({ task: this.id, error: String(abortError) }, 'abort after a failed commit failed too'));
+      throw new TaskCorruptedError(`commit of task ${this.id} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    await this.applyCommitted(changes, this.changelogPositions(changes, metadata));
+    const outputs = topicMessages.length;
+    this.outputs.clear();
+    this.merged.clear();
+    this.dirty = false;
+    this.lastCommitAt = Date.now();
+    return { changes: changes.length, outputs };
+  }
+
+  async close(): Promise<void> {
+    for (const processor of this.processors.values()) processor.close?.();
+    this.processors.clear();
+    this.deps.state.reset();
+    await this.producer?.disconnect();
+    this.producer = undefined;
+  }
+
+  private async runProcessor(name: string, records: StreamRecord[], inputs: Map<string, StreamRecord[]>): Promise<void> {
+    const processor = this.processors.get(name);
+    if (!processor) throw new StreamsError(`processor ${name} of task ${this.id} is not initialized`);
+    if (processor.prefetch) {
+      const wanted: StoreKey[] = [];
+      for (const record of records) wanted.push(...processor.prefetch(record));
+      await this.deps.state.prefetch(wanted);
+    }
+    this.currentForward = (record) => {
+      for (const child of this.deps.topology.children(name)) {
+        appendAll(inputs, child.name, [{ ...record, timestamp: record.timestamp ?? this.currentTimestamp, headers: record.headers ?? {}, topic: '', partition: this.partition, offset: '-1' }]);
+      }
+    };
+    for (const record of records) {
+      this.currentTimestamp = record.timestamp;
+      processor.process(record);
+    }
+  }
+
+  private currentForward: (record: OutputRecord) => void = () => undefined;
+  private currentTimestamp = 0;
+
+  private context(processorName: string): ProcessorContext {
+    return {
+      applicationId: this.deps.topology.applicationId,
+      taskId: this.id,
+      partition: this.partition,
+      getStateStore: (name) => {
+        const node = this.deps.subtopology.nodes.find((n) => n.name === processorName);
+        if (node?.kind !== 'processor' || !node.stores.includes(name)) throw new StreamsError(`processor "${processorName}" is not connected to state store "${name}"`);
+        return this.deps.state.store(name);
+      },
+      forward: (record) => this.currentForward(record),
+    };
+  }
+
+  private emit(sink: SinkNode, record: StreamRecord): void {
+    const output: OutputRecord = { key: record.key, value: record.value, timestamp: record.timestamp, headers: record.headers };
+    if (!sink.merge || record.key === null) {
+      this.outputs.set(sink.name, [...(this.outputs.get(sink.name) ?? []), output]);
+      return;
+    }
+    const byKey = this.merged.get(sink.name) ?? new Map<string, OutputRecord>();
+    const previous = byKey.get(record.key);
+    byKey.set(record.key, previous ? { ...output, value: sink.merge(previous.value, record.value) } : output);
+    this.merged.set(sink.name, byKey);
+  }
+
+  private changelogMessages(changes: StoreChange[]): Array<{ topic: string; messages: Message[] }> {
+    const byStore = new Map<string, Message[]>();
+    for (const change of changes) {
+      const message: Message = { key: change.key, value: change.value, partition: this.partition };
+      if (change.expireAt !== 0) message.headers = { [EXPIRE_AT_HEADER]: String(change.expireAt) };
+      byStore.set(change.store, [...(byStore.get(change.store) ?? []), message]);
+    }
+    return [...byStore].map(([store, messages]) => ({ topic: changelogTopic(this.deps.topology.applicationId, store), messages }));
+  }
+
+  private async outputMessages(): Promise<Array<{ topic: string; messages: Message[] }>> {
+    const result: Array<{ topic: string; messages: Message[] }> = [];
+    for (const node of this.deps.subtopology.nodes) {
+      if (node.kind !== 'sink') continue;
+      const records = [...(this.outputs.get(node.name) ?? []), ...(this.merged.get(node.name)?.values() ?? [])];
+      if (records.length === 0) continue;
+      const messages = await Promise.all(
+        records.map(async (r) => ({ key: r.key, value: await node.serialize(r.value), headers: r.headers, timestamp: r.timestamp === undefined ? undefined : String(r.timestamp) })),
+      );
+      result.push({ topic: node.topic, messages });
+    }
+    return result;
+  }
+
+  private changelogPositions(changes: StoreChange[], metadata: RecordMetadata[]): Map<string, bigint> {
+    const positions = new Map<string, bigint>();
+    const counts = new Map<string, number>();
+    for (const change of changes) counts.set(change.store, (counts.get(change.store) ?? 0) + 1);
+    for (const store of counts.keys()) {
+      const topic = changelogTopic(this.deps.topology.applicationId, store);
+      const sent = metadata.filter((m) => m.topicName === topic && m.partition === this.partition);
+      if (sent.length === 0) throw new StreamsError(`no produce acknowledgement for changelog ${topic} partition ${this.partition}`);
+      // Each send of one chunk reports its base offset; the chunk's last record is base + size - 1.
+      let last = -1n;
+      let remaining = counts.get(store) ?? 0;
+      for (const m of sent) {
+        const size = Math.min(remaining, MAX_RECORDS_PER_SEND);
+        remaining -= size;
+        const end = BigInt(m.baseOffset ?? '-1') + BigInt(size) - 1n;
+        if (end > last) last = end;
+      }
+      positions.set(store, last);
+    }
+    return positions;
+  }
+
+  /** Redis catches up to the committed changelog; if Redis lost the task's state meanwhile, restoring does it. */
+  private async applyCommitted(changes: StoreChange[], positions: Map<string, bigint>): Promise<void> {
+    try {
+      if (changes.length > 0) await this.deps.state.apply(changes, positions);
+      this.deps.state.promotePending();
+    } catch (error) {
+      if (!(error instanceof StateLostError)) throw error;
+      this.deps.logger.warn({ task: this.id }, error.message);
+      this.deps.state.reset();
+      await this.restore();
+    }
+  }
+}
+
+function appendAll(inputs: Map<string, StreamRecord[]>, name: string, records: StreamRecord[]): void {
+  const list = inputs.get(name);
+  if (list) list.push(...records);
+  else inputs.set(name, [...records]);
+}
+
+function toStreamRecord(message: KafkaMessage, topic: string, partition: number, deserialize: (value: Buffer | null, key: string | null) => unknown): StreamRecord {
+  const key = message.key === null ? null : message.key.toString();
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined) headers[name] = value.toString();
+  return { key, value: deserialize(message.value, key), timestamp: Number(message.timestamp), headers, topic, partition, offset: message.offset };
+}

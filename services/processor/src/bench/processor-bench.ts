@@ -1,0 +1,103 @@
+/**
+ * `npm run bench:processor`: throughput of the experiment topology with
+ * exactly-once on (events/s through one instance, from a pre-filled topic)
+ * and freshness (event received → results record readable) at a steady
+ * rate. Starts its own local stack unless KAFKA_BROKERS/REDIS_URL are set.
+ */
+import Redis from 'ioredis';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { buildExperimentTopology, type ExperimentResults } from '@abtest/experiments';
+import { startStack, waitFor } from '@abtest/local-stack';
+import { KafkaStreams, type Logger } from '@abtest/streams';
+import { createMetricsRegistry } from '@abtest/observability';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 4);
+const STEADY_RATE = Number(process.env.BENCH_RATE ?? 5_000);
+const STEADY_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function event(i: number, run: string): { key: string; value: string } {
+  const person = `p-${i % 50_000}`;
+  const experiment = `exp-${i % 10}`;
+  const kind = i % 3 === 0 ? 'Experiment Clicked' : 'Experiment Viewed';
+  const value = { type: 'track', event: kind, anonymousId: person, messageId: `${run}-${i}`, receivedAt: new Date().toISOString(), timestamp: new Date().toISOString(), properties: { experiment_id: experiment, variation_id: `v${i % 2}` } };
+  return { key: person, value: JSON.stringify(value) };
+}
+
+async function produceRange(producer: Producer, topic: string, from: number, to: number, run: string): Promise<void> {
+  for (let start = from; start < to; start += 2_000) {
+    const messages = [];
+    for (let i = start; i < Math.min(to, start + 2_000); i++) messages.push(event(i, run));
+    await producer.send({ topic, acks: -1, messages });
+  }
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+async function main(): Promise<void> {
+  const stack = await startStack({ log: (m) => process.stderr.write(`[stack] ${m}\n`) });
+  const run = `bench-${Date.now()}`;
+  const kafka = new Kafka({ brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const redis = new Redis(stack.redisUrl);
+  const admin = kafka.admin();
+  const producer = kafka.producer({ idempotent: true });
+  try {
+    await admin.connect();
+    await producer.connect();
+    const eventsTopic = `${run}-events`;
+    const resultsTopic = `${run}-results`;
+    await admin.createTopics({ topics: [{ topic: eventsTopic, numPartitions: PARTITIONS }, { topic: resultsTopic, numPartitions: PARTITIONS }], waitForLeaders: true });
+    await produceRange(producer, eventsTopic, 0, EVENTS, run);
+
+    const registry = createMetricsRegistry({ collectDefaultMetrics: false });
+    const topology = buildExperimentTopology({ applicationId: run, eventsTopic, resultsTopic, dedupWindowMs: 7 * 86_400_000, serializeResults: (v) => JSON.stringify(v) });
+    const streams = new KafkaStreams(topology, { kafka, redis, logger: silent, keyPrefix: `${run}:`, commitIntervalMs: 1_000, metrics: registry });
+    const processed = async () => {
+      const metric = await registry.getSingleMetric('streams_records_processed_total')?.get();
+      return metric?.values.find((v) => v.labels.subtopology === '0')?.value ?? 0;
+    };
+    const started = performance.now();
+    await streams.start();
+    await waitFor(async () => (await processed()) >= EVENTS, { description: `${EVENTS} events processed`, timeoutMs: 600_000, intervalMs: 50 });
+    const seconds = (performance.now() - started) / 1_000;
+
+    // Freshness at a steady rate: results records carry the receivedAt of the newest event they include.
+    const freshness: number[] = [];
+    let steadyStart = Number.POSITIVE_INFINITY;
+    const consumer = kafka.consumer({ groupId: `${run}-reader`, readUncommitted: false });
+    await consumer.connect();
+    await consumer.subscribe({ topic: resultsTopic, fromBeginning: false });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const record = JSON.parse(String(message.value)) as ExperimentResults;
+        if (record.last_event_received_at > steadyStart) freshness.push(Date.now() - record.last_event_received_at);
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    steadyStart = Date.now();
+    const perTick = Math.max(1, Math.round(STEADY_RATE / 10));
+    for (let tick = 0; tick < STEADY_SECONDS * 10; tick++) {
+      const tickStart = Date.now();
+      await produceRange(producer, eventsTopic, EVENTS + tick * perTick, EVENTS + (tick + 1) * perTick, run);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 100 - (Date.now() - tickStart))));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await consumer.disconnect();
+    await streams.close();
+    const sorted = [...freshness].sort((a, b) => a - b);
+    process.stdout.write(
+      `${JSON.stringify({ events: EVENTS, partitions: PARTITIONS, seconds: Number(seconds.toFixed(2)), eventsPerSecond: Math.round(EVENTS / seconds), steadyRate: STEADY_RATE, freshnessSamples: sorted.length, freshnessP50Ms: percentile(sorted, 50), freshnessP99Ms: percentile(sorted, 99) })}\n`,
+    );
+  } finally {
+    await producer.disconnect();
+    await admin.disconnect();
+    redis.disconnect();
+    await stack.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

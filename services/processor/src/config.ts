@@ -1,0 +1,63 @@
+import { kafkaEnvShape, toKafkaConnectionConfig, type KafkaConnectionConfig } from '@abtest/kafka-io';
+import { LOG_LEVELS, type LogLevel } from '@abtest/observability';
+import { z } from 'zod';
+
+const DAY_MS = 86_400_000;
+const positiveInt = (defaultValue: number) => z.coerce.number({ error: 'must be a number' }).int('must be an integer').positive('must be positive').default(defaultValue);
+
+const schema = z.object({
+  ...kafkaEnvShape,
+  REDIS_URL: z.string({ error: 'is required: redis://host:port' }).url('must be a URL such as redis://host:port'),
+  REDIS_KEY_PREFIX: z.string().default('abtest:'),
+  SCHEMA_REGISTRY_URL: z.string().url('must be a URL').optional(),
+  PROCESSOR_APPLICATION_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must match [A-Za-z0-9._-]+ (it names topics and the consumer group)').default('abtest-processor'),
+  EVENTS_TOPIC: z.string().min(1).default('segment-events'),
+  RESULTS_TOPIC: z.string().min(1).default('experiment-results'),
+  RESULTS_TOPIC_PARTITIONS: positiveInt(6),
+  COMMIT_INTERVAL_MS: positiveInt(1_000),
+  DEDUP_WINDOW_MS: positiveInt(7 * DAY_MS),
+  PROCESSOR_PORT: positiveInt(8081),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+export interface ProcessorConfig {
+  kafka: KafkaConnectionConfig;
+  redisUrl: string;
+  redisKeyPrefix: string;
+  schemaRegistryUrl: string | undefined;
+  applicationId: string;
+  eventsTopic: string;
+  resultsTopic: string;
+  resultsTopicPartitions: number;
+  commitIntervalMs: number;
+  dedupWindowMs: number;
+  port: number;
+  logLevel: LogLevel;
+}
+
+/** Thrown at start-up when the environment is wrong; the message names each variable. */
+export class ProcessorConfigError extends Error {
+  override readonly name = 'ProcessorConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): ProcessorConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ProcessorConfigError(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  }
+  const c = parsed.data;
+  return {
+    kafka: toKafkaConnectionConfig(c, c.KAFKA_CLIENT_ID ?? c.PROCESSOR_APPLICATION_ID),
+    redisUrl: c.REDIS_URL,
+    redisKeyPrefix: c.REDIS_KEY_PREFIX,
+    schemaRegistryUrl: c.SCHEMA_REGISTRY_URL,
+    applicationId: c.PROCESSOR_APPLICATION_ID,
+    eventsTopic: c.EVENTS_TOPIC,
+    resultsTopic: c.RESULTS_TOPIC,
+    resultsTopicPartitions: c.RESULTS_TOPIC_PARTITIONS,
+    commitIntervalMs: c.COMMIT_INTERVAL_MS,
+    dedupWindowMs: c.DEDUP_WINDOW_MS,
+    port: c.PROCESSOR_PORT,
+    logLevel: c.LOG_LEVEL,
+  };
+}

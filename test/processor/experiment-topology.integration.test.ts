@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import type { Admin, Kafka } from 'kafkajs';
+import { buildExperimentTopology } from '@abtest/experiments';
+import { startRedis, type RedisHandle } from '@abtest/local-stack';
+import { personKey } from '@abtest/segment';
+import { KafkaStreams, type Logger } from '@abtest/streams';
+import { createTopics, testKafka, uniqueName } from '../harness';
+import { expectedCountsFromPostgres } from './expected-counts';
+import { generateExperimentEvents } from './generate-events';
+import { followResults, waitForResults } from './results-reader';
+
+const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const PARTITIONS = 4;
+
+describe('Experiment topology > views and clicks', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let redisServer: RedisHandle;
+  let workDir: string;
+
+  beforeAll(async () => {
+    kafka = testKafka();
+    admin = kafka.admin();
+    await admin.connect();
+    // A redis-server of this test's own: it is flushed below, which must not touch other tests' state.
+    workDir = mkdtempSync(join(tmpdir(), 'topology-test-'));
+    redisServer = await startRedis({ workDir, log: () => undefined });
+  });
+
+  afterAll(async () => {
+    await admin.disconnect();
+    await redisServer.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  async function produce(topic: string, events: Array<Record<string, unknown>>): Promise<void> {
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    for (let i = 0; i < events.length; i += 500) {
+      await producer.send({ topic, acks: -1, messages: events.slice(i, i + 500).map((e) => ({ key: personKey(e) ?? null, value: JSON.stringify(e) })) });
+    }
+    await producer.disconnect();
+  }
+
+  function startStreams(applicationId: string, eventsTopic: string, resultsTopic: string, redis: Redis): KafkaStreams {
+    const topology = buildExperimentTopology({ applicationId, eventsTopic, resultsTopic, dedupWindowMs: 7 * 86_400_000, serializeResults: (v) => JSON.stringify(v) });
+    return new KafkaStreams(topology, { kafka, redis, logger: silent, keyPrefix: `${applicationId}:`, commitIntervalMs: 200 });
+  }
+
+  it('should count exactly what the seed SQL computes, and restore the same after Redis loses everything', async () => {
+    const applicationId = uniqueName('exp-app');
+    const eventsTopic = uniqueName('events');
+    const resultsTopic = uniqueName('results');
+    await createTopics(admin, [
+      { topic: eventsTopic, numPartitions: PARTITIONS },
+      { topic: resultsTopic, numPartitions: PARTITIONS, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+    ]);
+    const { events } = generateExperimentEvents({ seed: 42, persons: 400, experiments: 5, eventsPerPerson: 6, duplicateRate: 0.1 });
+    const expected = await expectedCountsFromPostgres(events);
+    const redis = new Redis(redisServer.url);
+    const reader = await followResults(kafka, resultsTopic);
+    let streams = startStreams(applicationId, eventsTopic, resultsTopic, redis);
+    try {
+      await streams.start();
+      const half = Math.floor(events.length / 2);
+      await produce(eventsTopic, events.slice(0, half));
+      await produce(eventsTopic, events.slice(half));
+      await waitForResults(reader.latest, expected.variants);
+      for (const [experiment, clicks] of expected.clicksOnUnviewed) expect(reader.latest.get(experiment)?.data_quality.clicks_on_unviewed_variants).toBe(clicks);
+
+      // Redis loses everything while the processor is stopped: it restores from the changelogs.
+      await streams.close();
+      await redis.flushall();
+      streams = startStreams(applicationId, eventsTopic, resultsTopic, redis);
+      await streams.start();
+      const resend = events.slice(0, 50);
+      await produce(eventsTopic, resend);
+      const marker = generateExperimentEvents({ seed: 7, persons: 3, experiments: 1, eventsPerPerson: 2, duplicateRate: 0 }).events;
+      await produce(eventsTopic, marker);
+      const expectedAfter = await expectedCountsFromPostgres([...events, ...resend, ...marker]);
+      await waitForResults(reader.latest, expectedAfter.variants);
+    } finally {
+      await streams.close();
+      await reader.stop();
+      redis.disconnect();
+    }
+  });
+});
