@@ -12,6 +12,11 @@ import { startStack, stackEnvironment } from './stack';
  */
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const DEFAULT_SERVICES = ['ingress', 'processor', 'results'];
+/** Where each service can be reached with its default port (overridable by the variable named). */
+const SERVICE_HINTS: Record<string, (env: NodeJS.ProcessEnv) => string> = {
+  ingress: (env) => `POST Segment events to http://127.0.0.1:${env.INGRESS_PORT ?? env.PORT ?? 8080}/v1/webhook (or /v1/batch, /v1/track, ...)`,
+  processor: (env) => `results of one experiment: GET http://127.0.0.1:${env.PROCESSOR_PORT ?? 8081}/experiments/<experiment id>`,
+};
 
 function log(message: string): void {
   process.stdout.write(`${message}\n`);
@@ -62,7 +67,10 @@ async function up(argv: string[]): Promise<void> {
       }
     });
     log(`service ${name}: started (log: ${join(stack.workDir, `${name}.log`)})`);
+    const hint = SERVICE_HINTS[name];
+    if (hint) log(`  ${hint(env)}`);
   }
+  log(`results topic: ${env.RESULTS_TOPIC ?? 'experiment-results'} on ${stack.kafkaBrokers.join(',')} (Avro; e.g. kcat -C -b ${stack.kafkaBrokers[0]} -t ${env.RESULTS_TOPIC ?? 'experiment-results'} -s value=avro -r ${stack.schemaRegistryUrl})`);
   log('');
   log('Ready. Press Ctrl-C to stop everything.');
 }

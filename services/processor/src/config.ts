@@ -13,6 +13,7 @@ const schema = z.object({
   PROCESSOR_APPLICATION_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must match [A-Za-z0-9._-]+ (it names topics and the consumer group)').default('abtest-processor'),
   EVENTS_TOPIC: z.string().min(1).default('segment-events'),
   RESULTS_TOPIC: z.string().min(1).default('experiment-results'),
+  EVENTS_TOPIC_PARTITIONS: positiveInt(6),
   RESULTS_TOPIC_PARTITIONS: positiveInt(6),
   COMMIT_INTERVAL_MS: positiveInt(1_000),
   DEDUP_WINDOW_MS: positiveInt(7 * DAY_MS),
@@ -28,6 +29,7 @@ export interface ProcessorConfig {
   applicationId: string;
   eventsTopic: string;
   resultsTopic: string;
+  eventsTopicPartitions: number;
   resultsTopicPartitions: number;
   commitIntervalMs: number;
   dedupWindowMs: number;
@@ -54,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ProcessorConfig {
     applicationId: c.PROCESSOR_APPLICATION_ID,
     eventsTopic: c.EVENTS_TOPIC,
     resultsTopic: c.RESULTS_TOPIC,
+    eventsTopicPartitions: c.EVENTS_TOPIC_PARTITIONS,
     resultsTopicPartitions: c.RESULTS_TOPIC_PARTITIONS,
     commitIntervalMs: c.COMMIT_INTERVAL_MS,
     dedupWindowMs: c.DEDUP_WINDOW_MS,

@@ -16,7 +16,11 @@ async function main(): Promise<void> {
 
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, [{ topic: config.resultsTopic, numPartitions: config.resultsTopicPartitions, configEntries: { 'cleanup.policy': 'compact' } }]);
+  // The ingress creates the events topic too; whichever starts first creates it with the same settings.
+  await ensureTopics(admin, [
+    { topic: config.eventsTopic, numPartitions: config.eventsTopicPartitions },
+    { topic: config.resultsTopic, numPartitions: config.resultsTopicPartitions, configEntries: { 'cleanup.policy': 'compact' } },
+  ]);
   await admin.disconnect();
 
   const serializeResults = await createResultsSerializer(config.resultsTopic, config.schemaRegistryUrl);
