@@ -1,3 +1,5 @@
+import type { ExperimentResults as ExperimentAnalysis } from '@abtest/stats';
+
 /** Counts of one variant, as in the seed's `experiment_results` view. */
 export interface VariantCounts {
   variant_name: string;
@@ -21,15 +23,55 @@ export interface ExperimentState extends ExperimentDelta {
   updated_at: number;
 }
 
-/** One record of the results topic. */
+/** Per-variant totals of one metric (conversion or value), over exposed persons. */
+export interface VariantMetric {
+  metric_id: string;
+  metric_type: 'conversion' | 'value';
+  /** Exposed persons with at least one counted event. */
+  persons_converted: number;
+  /** persons_converted / exposed persons. */
+  conversion_rate: number | null;
+  /** Counted events (after exposure). */
+  event_count: number;
+  /** Sum over persons of their (capped) per-person totals; for conversion metrics, persons_converted. */
+  sum: number;
+  /** sum / exposed persons. */
+  mean: number | null;
+  /** Sum over persons of their squared per-person totals (exact variances). */
+  sum_squares: number;
+}
+
+export type ExperimentStatusName = 'collecting' | 'significant' | 'invalid_srm';
+
+/**
+ * One record of the results topic. Fields marked optional are added by the
+ * conversion-metrics and statistics stages; consumers treat them as absent
+ * until those are deployed (the Avro schema gives them defaults).
+ */
 export interface ExperimentResults {
   experiment_id: string;
   experiment_name: string;
   version: number;
   updated_at: number;
   last_event_received_at: number;
-  variants: Array<VariantCounts & { variant_id: string }>;
-  data_quality: { clicks_on_unviewed_variants: number };
+  variants: Array<
+    VariantCounts & {
+      variant_id: string;
+      /** Configured allocation weight, when the experiment is defined. */
+      allocation_weight?: number | null;
+      /** Per metric totals. */
+      metrics?: VariantMetric[];
+    }
+  >;
+  data_quality: { clicks_on_unviewed_variants: number; variant_switchers?: number };
+  /** Control variant (the definition's, else the first variant seen). */
+  control_variant_id?: string | null;
+  /** First exposure (epoch ms). */
+  started_at?: number | null;
+  status?: ExperimentStatusName;
+  status_reason?: string;
+  /** The statistics (output of @abtest/stats' analyzeExperiment), null until two variants have exposures. */
+  analysis?: ExperimentAnalysis | null;
 }
 
 const COUNTS = ['unique_views', 'total_views', 'unique_clicks', 'total_clicks'] as const;
