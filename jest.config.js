@@ -6,7 +6,11 @@
  */
 const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest'] },
-  moduleNameMapper: { '^@abtest/([^/]+)$': '<rootDir>/packages/$1/src' },
+  moduleNameMapper: {
+    // Services are mapped by name only where they export an API (the ingress, for its tests).
+    '^@abtest/(ingress)$': '<rootDir>/services/$1/src',
+    '^@abtest/([^/]+)$': '<rootDir>/packages/$1/src',
+  },
   testEnvironment: 'node',
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
 };

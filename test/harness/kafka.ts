@@ -33,7 +33,8 @@ export async function readTopic(
   until: (records: ConsumedRecord[]) => boolean,
   options: { timeoutMs?: number; readUncommitted?: boolean } = {},
 ): Promise<ConsumedRecord[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('reader'), readUncommitted: options.readUncommitted ?? false });
+  // A short fetch wait: disconnect waits for the fetch in flight.
+  const consumer = kafka.consumer({ groupId: uniqueName('reader'), readUncommitted: options.readUncommitted ?? false, maxWaitTimeInMs: 100 });
   const records: ConsumedRecord[] = [];
   await consumer.connect();
   try {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
+import { ConfigResourceTypes, type Admin, type Kafka, type Producer } from 'kafkajs';
 import Redis from 'ioredis';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { createTopics, readTopic, testKafka, testStackEnv, uniqueName } from './index';
@@ -64,6 +64,32 @@ describe('Local stack', () => {
     expect(committed.map((r) => r.message.value?.toString())).toEqual(['committed-1', 'committed-2']);
     const uncommitted = await readTopic(kafka, topic, (r) => r.length >= 3, { readUncommitted: true });
     expect(uncommitted.map((r) => r.message.value?.toString())).toEqual(['committed-1', 'aborted', 'committed-2']);
+  });
+
+  it('should hide aborted transactions that ended in another order than they started (kafkajs patched)', async () => {
+    const topic = uniqueName('tx-order');
+    await createTopics(admin, [{ topic, numPartitions: 1 }]);
+    const producers = await Promise.all(['early', 'late', 'marker'].map(async (name) => {
+      const producer = kafka.producer({ transactionalId: uniqueName(name), idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      return producer;
+    }));
+    const [early, late, marker] = producers as [Producer, Producer, Producer];
+    // The broker lists aborted transactions by the time they ended: here "late" first, although "early" started first.
+    const earlyTx = await early.transaction();
+    await earlyTx.send({ topic, messages: [{ value: 'aborted-early-1' }] });
+    const lateTx = await late.transaction();
+    await lateTx.send({ topic, messages: [{ value: 'aborted-late' }] });
+    await earlyTx.send({ topic, messages: [{ value: 'aborted-early-2' }] });
+    await lateTx.abort();
+    await earlyTx.abort();
+    const markerTx = await marker.transaction();
+    await markerTx.send({ topic, messages: [{ value: 'committed' }] });
+    await markerTx.commit();
+    await Promise.all(producers.map((p) => p.disconnect()));
+
+    const records = await readTopic(kafka, topic, (r) => r.some((x) => x.message.value?.toString() === 'committed'));
+    expect(records.map((r) => r.message.value?.toString())).toEqual(['committed']);
   });
 
   it('should create a compacted topic and read its configuration back', async () => {

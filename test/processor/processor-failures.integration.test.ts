@@ -31,7 +31,7 @@ describe('Processor > failures', () => {
   async function setup() {
     const names = { applicationId: uniqueName('proc'), eventsTopic: uniqueName('events'), resultsTopic: uniqueName('results') };
     await createTopics(admin, [{ topic: names.eventsTopic, numPartitions: PARTITIONS }]);
-    const env = { PROCESSOR_APPLICATION_ID: names.applicationId, EVENTS_TOPIC: names.eventsTopic, RESULTS_TOPIC: names.resultsTopic, REDIS_KEY_PREFIX: `${names.applicationId}:`, COMMIT_INTERVAL_MS: '100' };
+    const env = { PROCESSOR_APPLICATION_ID: names.applicationId, EVENTS_TOPIC: names.eventsTopic, RESULTS_TOPIC: names.resultsTopic, REDIS_KEY_PREFIX: `${names.applicationId}:`, COMMIT_INTERVAL_MS: '100', SESSION_TIMEOUT_MS: '6000' };
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     const produce = async (events: Array<Record<string, unknown>>) => {

@@ -93,15 +93,37 @@ describe('BatchingProducer', () => {
     expect(Object.fromEntries(settled)).toEqual({ a: 'acked', b: 'acked', c: 'acked' });
   });
 
-  it('should send at once when a batch is full, never splitting one send', async () => {
+  it('should send at once when a batch is full, split a large send over consecutive batches (each lingering), and resolve it after the last', async () => {
     const batching = producer({ maxBatchRecords: 3 });
     send(batching, 'a', [record('a1'), record('a2')]);
     send(batching, 'b', [record('b1'), record('b2')]);
     await jest.advanceTimersByTimeAsync(0);
-    expect(scripted.recordsIn(0)).toEqual(['a1', 'a2']);
+    expect(scripted.recordsIn(0)).toEqual(['a1', 'a2', 'b1']);
     scripted.ack();
     await jest.advanceTimersByTimeAsync(0);
-    expect(scripted.recordsIn(1)).toEqual(['b1', 'b2']);
+    expect(Object.fromEntries(settled)).toEqual({ a: 'acked' });
+    expect(scripted.batches).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(5);
+    expect(scripted.recordsIn(1)).toEqual(['b2']);
+    scripted.ack();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(Object.fromEntries(settled)).toEqual({ a: 'acked', b: 'acked' });
+  });
+
+  it('should keep each batch under maxBatchBytes and fail a split send when a later part fails', async () => {
+    const batching = producer({ maxBatchBytes: 25 });
+    const big = Array.from({ length: 5 }, (_, i) => ({ topic: 't', key: null, value: `value-${i}-x` }));
+    send(batching, 'big', big);
+    await jest.advanceTimersByTimeAsync(5);
+    expect(scripted.recordsIn(0)).toEqual(['value-0-x', 'value-1-x']);
+    scripted.ack();
+    await jest.advanceTimersByTimeAsync(5);
+    expect(scripted.recordsIn(1)).toEqual(['value-2-x', 'value-3-x']);
+    scripted.fail(new KafkaJSConnectionError('gone'));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(settled.get('big')).toBe('KafkaUnavailableError');
+    expect(batching.queued).toBe(0);
+    expect(scripted.batches).toHaveLength(2);
   });
 
   it('should reject every caller of a failed batch with a retriable KafkaUnavailableError', async () => {
@@ -128,7 +150,7 @@ describe('BatchingProducer', () => {
     expect(batching.queued).toBe(0);
     send(batching, 'later', [record('c')]);
     scripted.ack();
-    await jest.advanceTimersByTimeAsync(0);
+    await jest.advanceTimersByTimeAsync(5);
     expect(scripted.recordsIn(1)).toEqual(['c']);
     scripted.ack();
     await jest.advanceTimersByTimeAsync(0);

@@ -14,8 +14,8 @@ export interface ProducerRecord {
 
 export interface BatchingProducerOptions {
   /**
-   * How long the first record of a batch waits for others to join it when no
-   * batch is in flight. While one is in flight, records coalesce anyway.
+   * How long the oldest record of a batch may wait for others to join it
+   * (Kafka's linger.ms). While a batch is in flight, records gather anyway.
    */
   lingerMs?: number;
   /** A batch is sent as soon as it has this many records. */
@@ -34,23 +34,42 @@ export interface BatchingProducerOptions {
 }
 
 export const BATCHING_PRODUCER_DEFAULTS = {
-  lingerMs: 2,
+  lingerMs: 5,
   maxBatchRecords: 10_000,
-  maxBatchBytes: 8 * 1024 * 1024,
+  /**
+   * Below the broker's default `message.max.bytes` (1 MiB), which bounds the
+   * record batch of each partition: a sendBatch this size can never be refused
+   * as too large, whatever partitions its records go to.
+   */
+  maxBatchBytes: 900 * 1024,
   maxQueuedRecords: 200_000,
   sendTimeoutMs: 10_000,
   ackTimeoutMs: 30_000,
 } as const;
 
-interface PendingSend {
-  messages: { topic: string; message: Message }[];
+interface QueuedMessage {
+  topic: string;
+  message: Message;
   bytes: number;
+}
+
+interface PendingSend {
+  messages: QueuedMessage[];
+  /** Index of the first message not yet dispatched. */
+  next: number;
+  /** Dispatched messages Kafka has not acknowledged yet. */
+  unacked: number;
   startedAt: number;
   settled: boolean;
-  dispatched: boolean;
   timer: NodeJS.Timeout;
   resolve(): void;
   reject(error: KafkaIoError): void;
+}
+
+/** The part of one send() that goes into one sendBatch call. */
+interface Chunk {
+  pending: PendingSend;
+  count: number;
 }
 
 /**
@@ -59,10 +78,11 @@ interface PendingSend {
  * Kafka acknowledged all of its records, or rejects with a KafkaIoError
  * (`retriable` when trying again later can help).
  *
- * One batch is in flight at a time: records of a send() stay in order, and
- * so do sends of one key. A caller that timed out before its records were
- * dispatched has them withdrawn; if they were already in flight they may
- * still be written (at-least-once: consumers deduplicate by messageId).
+ * One batch is in flight at a time, so records stay in the order they were
+ * sent, across callers too. A send larger than a batch is split over
+ * consecutive batches. A caller that timed out has its records that were not
+ * dispatched yet withdrawn; records already in flight may still be written
+ * (at-least-once: consumers deduplicate by messageId).
  */
 export class BatchingProducer {
   readonly producer: Producer;
@@ -87,12 +107,16 @@ export class BatchingProducer {
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    this.producer.on(this.producer.events.CONNECT, () => (this.connected = true));
     this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));
   }
 
+  /**
+   * Resolves once the idempotent producer has its producer id. (kafkajs emits
+   * its CONNECT event before that: sending then would race the initialisation.)
+   */
   async connect(): Promise<void> {
     await this.producer.connect();
+    this.connected = true;
   }
 
   /** Connected to the cluster and taking records (a readiness signal). */
@@ -114,21 +138,20 @@ export class BatchingProducer {
       return this.refuse(records.length, 'overloaded', error);
     }
     return new Promise<void>((resolve, reject) => {
-      const messages = records.map((record) => ({ topic: record.topic, message: toMessage(record) }));
-      const bytes = records.reduce((sum, record) => sum + Buffer.byteLength(record.value), 0);
+      const messages = records.map(toQueuedMessage);
       const pending: PendingSend = {
         messages,
-        bytes,
+        next: 0,
+        unacked: 0,
         startedAt: performance.now(),
         settled: false,
-        dispatched: false,
         timer: setTimeout(() => this.expire(pending), this.options.sendTimeoutMs),
         resolve,
         reject,
       };
       this.queue.push(pending);
       this.queuedRecords += messages.length;
-      this.queuedBytes += bytes;
+      for (const message of messages) this.queuedBytes += message.bytes;
       this.metrics?.queuedRecords.set(this.queuedRecords);
       this.schedule();
     });
@@ -154,78 +177,108 @@ export class BatchingProducer {
     return Promise.reject(error);
   }
 
+  /**
+   * Sends when the batch is full, or once its oldest record has waited
+   * lingerMs (Kafka's linger.ms): records that arrive meanwhile share the
+   * produce call, which costs the client and the broker far more than a record.
+   */
   private schedule(): void {
     if (this.inFlight) return;
     if (this.queuedRecords >= this.options.maxBatchRecords || this.queuedBytes >= this.options.maxBatchBytes) return this.dispatch();
-    this.lingerTimer ??= setTimeout(() => this.dispatch(), this.options.lingerMs);
+    if (this.lingerTimer) return;
+    const oldest = this.queue[0];
+    if (!oldest) return;
+    const wait = this.options.lingerMs - (performance.now() - oldest.startedAt);
+    if (wait <= 0) return this.dispatch();
+    this.lingerTimer = setTimeout(() => this.dispatch(), wait);
   }
 
   private dispatch(): void {
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
-    const batch = this.takeBatch();
-    if (batch.length === 0) return;
-    const topicMessages = groupByTopic(batch);
-    const records = batch.reduce((sum, pending) => sum + pending.messages.length, 0);
+    const { chunks, topicMessages, records } = this.takeBatch();
+    if (records === 0) return;
     const startedAt = performance.now();
     this.metrics?.batchRecords.observe(records);
     this.inFlight = this.producer
       .sendBatch({ topicMessages, acks: -1, timeout: this.options.ackTimeoutMs, compression: this.options.compression })
       .then(
-        () => this.settleBatch(batch, startedAt, 'acked'),
-        (error: unknown) => this.settleBatch(batch, startedAt, 'failed', toProduceError(error)),
+        () => this.settleBatch(chunks, startedAt),
+        (error: unknown) => this.settleBatch(chunks, startedAt, toProduceError(error)),
       )
       .finally(() => {
         this.inFlight = undefined;
-        // Whatever queued up meanwhile has waited a full round trip already: send it now.
-        if (this.queue.length > 0) this.dispatch();
+        this.schedule();
       });
   }
 
-  /** Takes whole sends from the queue up to the batch limits (at least one), skipping expired ones. */
-  private takeBatch(): PendingSend[] {
-    const batch: PendingSend[] = [];
+  /** Takes records in queue order up to the batch limits (at least one), grouped by topic. */
+  private takeBatch(): { chunks: Chunk[]; topicMessages: TopicMessages[]; records: number } {
+    const chunks: Chunk[] = [];
+    const byTopic = new Map<string, Message[]>();
     let records = 0;
     let bytes = 0;
     while (this.queue.length > 0) {
-      const next = this.queue[0] as PendingSend;
-      const full = records + next.messages.length > this.options.maxBatchRecords || bytes + next.bytes > this.options.maxBatchBytes;
-      if (batch.length > 0 && full) break;
+      const pending = this.queue[0] as PendingSend;
+      let count = 0;
+      while (pending.next < pending.messages.length) {
+        const queued = pending.messages[pending.next] as QueuedMessage;
+        if (records > 0 && (records + 1 > this.options.maxBatchRecords || bytes + queued.bytes > this.options.maxBatchBytes)) break;
+        const messages = byTopic.get(queued.topic);
+        if (messages) messages.push(queued.message);
+        else byTopic.set(queued.topic, [queued.message]);
+        pending.next += 1;
+        count += 1;
+        records += 1;
+        bytes += queued.bytes;
+      }
+      this.unqueue(count, pending.messages, pending.next - count, pending.next);
+      if (count > 0) {
+        pending.unacked += count;
+        chunks.push({ pending, count });
+      }
+      if (pending.next < pending.messages.length) break;
       this.queue.shift();
-      this.unqueue(next);
-      if (next.settled) continue;
-      next.dispatched = true;
-      batch.push(next);
-      records += next.messages.length;
-      bytes += next.bytes;
     }
-    return batch;
+    return { chunks, topicMessages: Array.from(byTopic, ([topic, messages]) => ({ topic, messages })), records };
   }
 
-  private unqueue(pending: PendingSend): void {
-    this.queuedRecords -= pending.messages.length;
-    this.queuedBytes -= pending.bytes;
+  private unqueue(count: number, messages: readonly QueuedMessage[], from: number, to: number): void {
+    this.queuedRecords -= count;
+    for (let index = from; index < to; index += 1) this.queuedBytes -= (messages[index] as QueuedMessage).bytes;
     this.metrics?.queuedRecords.set(this.queuedRecords);
   }
 
-  private settleBatch(batch: PendingSend[], startedAt: number, outcome: 'acked' | 'failed', error?: KafkaIoError): void {
+  private settleBatch(chunks: readonly Chunk[], startedAt: number, error?: KafkaIoError): void {
+    const outcome = error ? 'failed' : 'acked';
     this.metrics?.batches.inc({ outcome });
     this.metrics?.batchDuration.observe({ outcome }, (performance.now() - startedAt) / 1_000);
-    for (const pending of batch) {
+    for (const { pending, count } of chunks) {
+      pending.unacked -= count;
       if (pending.settled) continue;
-      if (error) this.settle(pending, 'failed', error);
-      else this.settle(pending, 'acked');
+      if (error) {
+        this.withdraw(pending);
+        this.settle(pending, 'failed', error);
+      } else if (pending.unacked === 0 && pending.next === pending.messages.length) {
+        this.settle(pending, 'acked');
+      }
     }
   }
 
   private expire(pending: PendingSend): void {
     if (pending.settled) return;
-    if (!pending.dispatched) {
-      this.queue = this.queue.filter((queued) => queued !== pending);
-      this.unqueue(pending);
-    }
-    const where = pending.dispatched ? 'in flight (they may still be written)' : 'still queued (withdrawn)';
-    this.settle(pending, 'timed_out', new ProduceTimeoutError(`Kafka did not acknowledge ${pending.messages.length} records within ${this.options.sendTimeoutMs} ms; they were ${where}`));
+    const dispatched = pending.next;
+    this.withdraw(pending);
+    const where = dispatched > 0 ? `${dispatched} were in flight (they may still be written)` : 'none had been sent (all withdrawn)';
+    this.settle(pending, 'timed_out', new ProduceTimeoutError(`Kafka did not acknowledge ${pending.messages.length} records within ${this.options.sendTimeoutMs} ms; ${where}`));
+  }
+
+  /** Takes the records of a send that were not dispatched yet out of the queue. */
+  private withdraw(pending: PendingSend): void {
+    if (!this.queue.includes(pending)) return;
+    this.queue = this.queue.filter((queued) => queued !== pending);
+    this.unqueue(pending.messages.length - pending.next, pending.messages, pending.next, pending.messages.length);
+    pending.next = pending.messages.length;
   }
 
   private settle(pending: PendingSend, outcome: RecordOutcome, error?: KafkaIoError): void {
@@ -238,22 +291,15 @@ export class BatchingProducer {
   }
 }
 
-function toMessage(record: ProducerRecord): Message {
+/** Approximate bytes of a record in a batch: value, key and headers (framing is small next to the limit's headroom). */
+function toQueuedMessage(record: ProducerRecord): QueuedMessage {
   const message: Message = { key: record.key, value: record.value };
-  if (record.headers) message.headers = record.headers;
-  return message;
-}
-
-function groupByTopic(batch: readonly PendingSend[]): TopicMessages[] {
-  const byTopic = new Map<string, Message[]>();
-  for (const pending of batch) {
-    for (const { topic, message } of pending.messages) {
-      const messages = byTopic.get(topic);
-      if (messages) messages.push(message);
-      else byTopic.set(topic, [message]);
-    }
+  let bytes = Buffer.byteLength(record.value) + (record.key === null ? 0 : Buffer.byteLength(record.key));
+  if (record.headers) {
+    message.headers = record.headers;
+    for (const [name, value] of Object.entries(record.headers)) bytes += name.length + Buffer.byteLength(value);
   }
-  return Array.from(byTopic, ([topic, messages]) => ({ topic, messages }));
+  return { topic: record.topic, message, bytes };
 }
 
 function withoutUndefined<T extends object>(options: T): Partial<T> {

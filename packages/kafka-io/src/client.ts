@@ -44,7 +44,7 @@ function saslOptions({ mechanism, username, password }: NonNullable<KafkaConnect
 
 function writeLog(logger: KafkaLogger, entry: LogEntry): void {
   const { message, timestamp: _timestamp, ...extra } = entry.log;
-  const context = { component: 'kafkajs', namespace: entry.namespace, ...extra };
+  const context = { namespace: entry.namespace, ...extra };
   if (entry.level === logLevel.ERROR) logger.error(context, message);
   else if (entry.level === logLevel.WARN) logger.warn(context, message);
   else if (entry.level === logLevel.INFO) logger.info(context, message);

@@ -11,6 +11,7 @@ export {
 } from './config';
 export { ensureTopics, topicsPresent, type TopicSpec, type TopicConfigDrift, type EnsureTopicsResult } from './topics';
 export { BatchingProducer, BATCHING_PRODUCER_DEFAULTS, type BatchingProducerOptions, type ProducerRecord } from './batching-producer';
+export { ThreadedProducer, type ThreadedProducerOptions } from './threaded-producer';
 export {
   KafkaIoError,
   KafkaConfigError,

@@ -21,13 +21,28 @@ const JVM_OPTIONS = ['-Xms256m', '-Xmx1g', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis
 export interface KafkaHandle {
   /** host:port of the PLAINTEXT listener. */
   brokers: string[];
+  /** host:port of each extra listener (`StartKafkaOptions.listeners`), by name. */
+  listeners: Record<string, string>;
   process: ManagedProcess;
   stop(): Promise<void>;
+}
+
+/** A broker listener besides PLAINTEXT and CONTROLLER, on a free loopback port. */
+export interface KafkaListener {
+  /** Upper-case listener name, e.g. `SASL_SSL`; its settings are `listener.name.<lower-case name>.*`. */
+  name: string;
+  securityProtocol: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 }
 
 export interface StartKafkaOptions {
   workDir: string;
   log: (message: string) => void;
+  /** Extra client listeners (e.g. SASL, TLS); PLAINTEXT stays the inter-broker listener. */
+  listeners?: KafkaListener[];
+  /** Extra server.properties lines, e.g. `sasl.enabled.mechanisms=SCRAM-SHA-256`. */
+  extraProperties?: string[];
+  /** Extra `kafka-storage format` arguments, e.g. `--add-scram` to create SCRAM users before the first start. */
+  formatArguments?: string[];
 }
 
 /**
@@ -38,11 +53,13 @@ export interface StartKafkaOptions {
 export async function startKafka(options: StartKafkaOptions): Promise<KafkaHandle> {
   const classpath = await resolveClasspath(KAFKA_POM, CACHE_DIR);
   const [brokerPort, controllerPort] = [await getFreePort(), await getFreePort()];
+  const listeners: Record<string, string> = {};
+  for (const listener of options.listeners ?? []) listeners[listener.name] = `127.0.0.1:${await getFreePort()}`;
   const dataDir = join(options.workDir, 'kafka-data');
   mkdirSync(dataDir, { recursive: true });
   const propertiesFile = join(options.workDir, 'server.properties');
-  writeFileSync(propertiesFile, serverProperties(brokerPort, controllerPort, dataDir));
-  await formatStorage(classpath, propertiesFile);
+  writeFileSync(propertiesFile, serverProperties(brokerPort, controllerPort, dataDir, { listeners: options.listeners ?? [], addresses: listeners, extraProperties: options.extraProperties ?? [] }));
+  await formatStorage(classpath, propertiesFile, options.formatArguments ?? []);
 
   const process = ManagedProcess.start({
     name: 'kafka',
@@ -58,19 +75,27 @@ export async function startKafka(options: StartKafkaOptions): Promise<KafkaHandl
     await process.stop();
     throw error;
   }
-  return { brokers, process, stop: () => process.stop() };
+  return { brokers, listeners, process, stop: () => process.stop() };
 }
 
-function serverProperties(brokerPort: number, controllerPort: number, dataDir: string): string {
+interface ExtraSettings {
+  listeners: KafkaListener[];
+  addresses: Record<string, string>;
+  extraProperties: string[];
+}
+
+function serverProperties(brokerPort: number, controllerPort: number, dataDir: string, extra: ExtraSettings): string {
+  const listeners = extra.listeners.map((l) => `,${l.name}://${extra.addresses[l.name]}`).join('');
+  const protocols = extra.listeners.map((l) => `,${l.name}:${l.securityProtocol}`).join('');
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}${listeners}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort}${listeners}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${protocols}`,
     `log.dirs=${dataDir}`,
     // One node: every internal topic must live with a single replica.
     'offsets.topic.replication.factor=1',
@@ -88,15 +113,16 @@ function serverProperties(brokerPort: number, controllerPort: number, dataDir: s
     'num.partitions=1',
     // Compaction should be observable in tests, not after hours.
     'log.cleaner.backoff.ms=1000',
+    ...extra.extraProperties,
     '',
   ].join('\n');
 }
 
-async function formatStorage(classpath: string, propertiesFile: string): Promise<void> {
+async function formatStorage(classpath: string, propertiesFile: string, extraArguments: string[]): Promise<void> {
   const java = (args: string[]) => run('java', ['-cp', classpath, `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, 'kafka.tools.StorageTool', ...args]);
   try {
     const { stdout: clusterId } = await java(['random-uuid']);
-    await java(['format', '-t', clusterId.trim(), '-c', propertiesFile]);
+    await java(['format', '-t', clusterId.trim(), '-c', propertiesFile, ...extraArguments]);
   } catch (error) {
     throw new StackError(`could not format the Kafka storage directory: ${String(error)}`, { cause: error });
   }

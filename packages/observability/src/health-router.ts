@@ -5,13 +5,15 @@ import type { Readiness } from './readiness';
 export interface HealthRouterOptions {
   readiness: Readiness;
   registry: Registry;
+  /** Registries kept elsewhere (e.g. a worker thread's), merged into /metrics on each scrape. */
+  extraRegistries?: () => Promise<Registry[]>;
 }
 
 /**
  * `GET /healthz`: the process is alive (200 while it can answer).
  * `GET /readyz`: 200 when every readiness check passes and no shutdown
  * began, else 503; the body names each check.
- * `GET /metrics`: the registry in Prometheus text format.
+ * `GET /metrics`: the registry (and any extra ones) in Prometheus text format.
  */
 export function healthRouter(options: HealthRouterOptions): Router {
   const router = Router();
@@ -23,7 +25,10 @@ export function healthRouter(options: HealthRouterOptions): Router {
     res.status(report.ready ? 200 : 503).json(report);
   });
   router.get('/metrics', async (_req, res) => {
-    res.type(options.registry.contentType).send(await options.registry.metrics());
+    // Concatenated, not merged: Registry.merge would drop each registry's default labels.
+    const registries = [options.registry, ...((await options.extraRegistries?.()) ?? [])];
+    const texts = await Promise.all(registries.map((registry) => registry.metrics()));
+    res.type(options.registry.contentType).send(texts.join('\n'));
   });
   return router;
 }

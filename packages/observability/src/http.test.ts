@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { Counter } from 'prom-client';
 import { Agent, request } from 'undici';
 import { healthRouter } from './health-router';
 import { httpMetrics } from './http-metrics';
@@ -100,5 +101,25 @@ describe('GracefulShutdown', () => {
     shutdown.install({ server, signals: [], steps: [{ name: 'broken', run: () => Promise.reject(new Error('flush failed')) }] });
     await shutdown.shutdown('test');
     expect(exit).toHaveBeenCalledWith(1);
+  });
+});
+
+describe('healthRouter > extra registries', () => {
+  it('should serve the metrics of other registries too, each with its own default labels', async () => {
+    const registry = createMetricsRegistry({ defaultLabels: { service: 'main' }, collectDefaultMetrics: false });
+    const other = createMetricsRegistry({ defaultLabels: { service: 'thread' }, collectDefaultMetrics: false });
+    new Counter({ name: 'main_total', help: 'main', registers: [registry] }).inc();
+    new Counter({ name: 'thread_total', help: 'thread', registers: [other] }).inc(2);
+    const app = express();
+    app.use(healthRouter({ readiness: new Readiness(), registry, extraRegistries: async () => [other] }));
+    const { server, url } = await listen(app);
+    try {
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain('main_total{service="main"} 1');
+      expect(metrics).toContain('thread_total{service="thread"} 2');
+    } finally {
+      server.close();
+      server.closeAllConnections();
+    }
   });
 });

@@ -33,3 +33,26 @@ describe('Readiness', () => {
     }
   });
 });
+
+describe('Readiness > a hanging check', () => {
+  it('should not start it again while it still runs', async () => {
+    jest.useFakeTimers();
+    try {
+      let calls = 0;
+      let answer: (ok: boolean) => void = () => undefined;
+      const readiness = new Readiness().register('slow', () => {
+        calls += 1;
+        return new Promise<boolean>((resolve) => (answer = resolve));
+      });
+      const first = readiness.report();
+      await jest.advanceTimersByTimeAsync(CHECK_TIMEOUT_MS);
+      expect((await first).ready).toBe(false);
+      const second = readiness.report();
+      answer(true);
+      expect(await second).toMatchObject({ ready: true });
+      expect(calls).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

@@ -22,6 +22,8 @@ export const CHECK_TIMEOUT_MS = 2_000;
  */
 export class Readiness {
   private readonly checks = new Map<string, ReadinessCheck>();
+  /** A check still running from an earlier report is awaited, not started again (no pile-up while a dependency hangs). */
+  private readonly running = new Map<string, Promise<CheckResult>>();
   private shuttingDown = false;
 
   /** Adds a named check, e.g. `('kafka-producer', () => producer.isReady)`. */
@@ -39,22 +41,36 @@ export class Readiness {
   }
 
   async report(): Promise<ReadinessReport> {
-    const entries = await Promise.all(Array.from(this.checks, async ([name, check]) => [name, await runCheck(check)] as const));
+    const entries = await Promise.all(Array.from(this.checks, async ([name, check]) => [name, await withTimeout(this.start(name, check))] as const));
     const checks = Object.fromEntries(entries);
     return { ready: !this.shuttingDown && entries.every(([, result]) => result.ok), shuttingDown: this.shuttingDown, checks };
+  }
+
+  private start(name: string, check: ReadinessCheck): Promise<CheckResult> {
+    const running = this.running.get(name);
+    if (running) return running;
+    const result = runCheck(check).finally(() => this.running.delete(name));
+    this.running.set(name, result);
+    return result;
   }
 }
 
 async function runCheck(check: ReadinessCheck): Promise<CheckResult> {
+  try {
+    const result = await check();
+    return typeof result === 'boolean' ? { ok: result } : result;
+  } catch (error) {
+    return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+async function withTimeout(result: Promise<CheckResult>): Promise<CheckResult> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<CheckResult>((resolve) => {
     timer = setTimeout(() => resolve({ ok: false, detail: `no answer within ${CHECK_TIMEOUT_MS} ms` }), CHECK_TIMEOUT_MS);
   });
   try {
-    const result = await Promise.race([Promise.resolve().then(check), timeout]);
-    return typeof result === 'boolean' ? { ok: result } : result;
-  } catch (error) {
-    return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+    return await Promise.race([result, timeout]);
   } finally {
     clearTimeout(timer);
   }

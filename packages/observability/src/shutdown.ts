@@ -71,13 +71,16 @@ export class GracefulShutdown {
     return this.active.size;
   }
 
-  /** Starts the shutdown (once); resolves when it is done, just before exit. */
-  shutdown(reason: string): Promise<void> {
-    this.running ??= this.run(reason);
+  /**
+   * Starts the shutdown (once); resolves when it is done, just before exit.
+   * `exitCode` 1 marks a shutdown forced by a failure (still graceful).
+   */
+  shutdown(reason: string, exitCode = 0): Promise<void> {
+    this.running ??= this.run(reason, exitCode);
     return this.running;
   }
 
-  private async run(reason: string): Promise<void> {
+  private async run(reason: string, exitCode: number): Promise<void> {
     const { logger, readiness } = this.options;
     const exit = this.options.exit ?? ((code: number) => process.exit(code));
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
@@ -99,8 +102,8 @@ export class GracefulShutdown {
         logger.info({ step: step.name, ms: Date.now() - startedAt }, 'shutdown step done');
       }
       clearTimeout(deadline);
-      logger.info('shutdown complete');
-      exit(0);
+      logger.info({ exitCode }, 'shutdown complete');
+      exit(exitCode);
     } catch (error) {
       clearTimeout(deadline);
       logger.error({ err: error, reason }, 'shutdown failed; exiting with code 1');

@@ -57,6 +57,23 @@ describe('prepareEvents', () => {
     expect(rejected[0]?.issues[0]?.reason).toMatch(/must be at most 32768 bytes \(MAX_EVENT_BYTES\)/);
   });
 
+  it('should measure the event as received: normalization growing it past the limit does not make it too large', () => {
+    const base = track('edge', { timestamp: '2024-05-01T11:00:00.000Z', properties: { blob: '' } });
+    const padding = MAX_EVENT_BYTES - Buffer.byteLength(JSON.stringify(base));
+    const atLimit = track('edge', { timestamp: '2024-05-01T11:00:00.000Z', properties: { blob: 'x'.repeat(padding) } });
+    expect(Buffer.byteLength(JSON.stringify(atLimit))).toBe(MAX_EVENT_BYTES);
+    const { accepted } = prepareEvents([atLimit], { ...options, bodyBytes: MAX_EVENT_BYTES * 2, defaults: { context: { library: { name: 'big-batch-context' } }, sentAt: '2024-05-01T11:00:01.000Z' } });
+    expect(accepted).toHaveLength(1);
+    expect(Buffer.byteLength(accepted[0]?.record.value ?? '')).toBeGreaterThan(MAX_EVENT_BYTES);
+  });
+
+  it('should count what normalization drops: an event too large only by its writeKey is too large', () => {
+    const event = track('secretive', { writeKey: 'k'.repeat(MAX_EVENT_BYTES) });
+    const { accepted, rejected } = prepareEvents([event], { ...options, bodyBytes: MAX_EVENT_BYTES * 2 });
+    expect(accepted).toEqual([]);
+    expect(rejected[0]?.reason).toBe('too_large');
+  });
+
   it('should use the endpoint type when a message has none and refuse a different one', () => {
     const endpoint = { ...options, path: '$', single: true, expectedType: 'track' as const };
     const { accepted } = prepareEvents([{ event: 'x', userId: 'u', messageId: 'm' }], endpoint);

@@ -1,9 +1,9 @@
 import { isJsonObject } from './json-object';
 import { jsonPath, type ValidationIssue } from './json-path';
 import { MAX_EVENT_BYTES } from './limits';
-import { normalizeMessage, type BatchDefaults } from './normalize';
+import { createNormalizer, type BatchDefaults } from './normalize';
 import { toDeadLetterRecord, toEventRecord, type DeadLetterReason, type EventRecord } from './record';
-import type { MessageType } from './schema';
+import type { MessageType, SegmentMessage } from './schema';
 import { validateMessage } from './validate';
 
 export interface IntakeOptions {
@@ -55,26 +55,48 @@ export function prepareEvents(inputs: readonly unknown[], options: IntakeOptions
   const maxEventBytes = options.maxEventBytes ?? MAX_EVENT_BYTES;
   const checkSize = options.bodyBytes > maxEventBytes;
   const result: IntakeResult = { accepted: [], rejected: [] };
+  const normalize = createNormalizer(options.receivedAt, options.defaults);
+  const receivedAt = options.receivedAt.toISOString();
   inputs.forEach((input, index) => {
     const path = options.single ? options.path : jsonPath(options.path, [index]);
     const reject = (reason: DeadLetterReason, issues: ValidationIssue[], json?: string) => {
-      const record = toDeadLetterRecord({ reason, issues, source: options.source, receivedAt: options.receivedAt.toISOString(), ...(options.single ? {} : { index }) }, input, json);
+      const record = toDeadLetterRecord({ reason, issues, source: options.source, receivedAt, ...(options.single ? {} : { index }) }, input, json);
       const type = isJsonObject(input) && typeof input.type === 'string' ? input.type : undefined;
       result.rejected.push({ index, reason, issues, record, ...(type === undefined ? {} : { type }) });
     };
-    if (checkSize) {
-      const json = JSON.stringify(input) ?? '';
-      const bytes = Buffer.byteLength(json);
-      if (bytes > maxEventBytes) return reject('too_large', [{ path, reason: `is ${bytes} bytes: an event must be at most ${maxEventBytes} bytes (MAX_EVENT_BYTES)` }], json);
-    }
     const typed = withExpectedType(input, options.expectedType, path);
-    if (!typed.ok) return reject('invalid', typed.issues);
-    const validation = validateMessage(typed.message, path);
-    if (!validation.ok) return reject('invalid', validation.issues);
-    const normalized = normalizeMessage(validation.message, options.receivedAt, options.defaults);
-    result.accepted.push({ index, type: validation.message.type, messageId: normalized.message.messageId, record: toEventRecord(normalized, options.source) });
+    const validation = typed.ok ? validateMessage(typed.message, path) : typed;
+    if (!validation.ok) {
+      if (!checkSize) return reject('invalid', validation.issues);
+      const json = JSON.stringify(input) ?? '';
+      return Buffer.byteLength(json) > maxEventBytes ? reject('too_large', [tooLarge(path, json, maxEventBytes)], json) : reject('invalid', validation.issues, json);
+    }
+    const normalized = normalize(validation.message);
+    const record = toEventRecord(normalized, options.source);
+    if (checkSize && Buffer.byteLength(record.value) + bytesNormalizationDrops(validation.message) > maxEventBytes) {
+      // Only near the limit: the event as received is measured exactly.
+      const json = JSON.stringify(input) ?? '';
+      if (Buffer.byteLength(json) > maxEventBytes) return reject('too_large', [tooLarge(path, json, maxEventBytes)], json);
+    }
+    result.accepted.push({ index, type: validation.message.type, messageId: normalized.message.messageId, record });
   });
   return result;
+}
+
+function tooLarge(path: string, json: string, maxEventBytes: number): ValidationIssue {
+  return { path, reason: `is ${Buffer.byteLength(json)} bytes: an event must be at most ${maxEventBytes} bytes (MAX_EVENT_BYTES)` };
+}
+
+/**
+ * Normalization only adds to an event (receivedAt, corrected timestamp,
+ * merged context...) except for what it drops or replaces: writeKey, null
+ * ids and a received receivedAt. The normalized JSON plus these bounds the
+ * size of the event as received, so only events near the limit need to be
+ * serialized again to be measured.
+ */
+function bytesNormalizationDrops(message: SegmentMessage): number {
+  const fieldBytes = (name: string, value: unknown) => (value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value) ?? '') + name.length + 4);
+  return fieldBytes('writeKey', message.writeKey) + fieldBytes('receivedAt', message.receivedAt) + fieldBytes('userId', message.userId === null ? null : undefined) + fieldBytes('anonymousId', message.anonymousId === null ? null : undefined);
 }
 
 type Typed = { ok: true; message: unknown } | { ok: false; issues: ValidationIssue[] };

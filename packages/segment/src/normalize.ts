@@ -42,34 +42,58 @@ export interface NormalizedEvent {
  * `timestamp` is already corrected and is kept.
  */
 export function normalizeMessage(input: SegmentMessage, receivedAt: Date, defaults: BatchDefaults = {}): NormalizedEvent {
-  const message: Record<string, unknown> = { ...input };
-  delete message.writeKey;
-  if (defaults.context) message.context = isJsonObject(input.context) ? mergeObjects(defaults.context, input.context) : defaults.context;
-  if (defaults.integrations) message.integrations = isJsonObject(input.integrations) ? mergeObjects(defaults.integrations, input.integrations) : defaults.integrations;
-  if (input.sentAt === undefined && defaults.sentAt !== undefined) message.sentAt = defaults.sentAt;
-  setId(message, 'userId', input.userId);
-  setId(message, 'anonymousId', input.anonymousId);
+  return createNormalizer(receivedAt, defaults)(input);
+}
 
-  const messageIdDerived = input.messageId === undefined;
-  const messageId = input.messageId ?? deriveMessageId(message);
-  const timing = correctTimestamp(input, message.sentAt, receivedAt);
-  return {
-    message: { ...message, type: input.type, messageId, ...timing, receivedAt: receivedAt.toISOString() },
-    messageIdDerived,
+/**
+ * normalizeMessage for the messages of one request, which share receivedAt
+ * and the batch defaults: what they have in common is computed once.
+ */
+export function createNormalizer(receivedAt: Date, defaults: BatchDefaults = {}): (input: SegmentMessage) => NormalizedEvent {
+  const receivedAtMs = receivedAt.getTime();
+  const receivedAtIso = receivedAt.toISOString();
+  const batchSentAtMs = defaults.sentAt === undefined ? undefined : Date.parse(defaults.sentAt);
+  return (input) => {
+    const context = defaults.context ? (isJsonObject(input.context) ? mergeObjects(defaults.context, input.context) : defaults.context) : input.context;
+    const integrations = defaults.integrations ? (isJsonObject(input.integrations) ? mergeObjects(defaults.integrations, input.integrations) : defaults.integrations) : input.integrations;
+    const sentAt = input.sentAt ?? defaults.sentAt;
+    const messageIdDerived = input.messageId === undefined;
+    const messageId = input.messageId ?? deriveMessageId({ ...input, context, integrations });
+    const { timestamp, originalTimestamp } = correctTimestamp(input, input.sentAt === undefined ? batchSentAtMs : Date.parse(input.sentAt), receivedAtMs, receivedAtIso);
+
+    const message: NormalizedMessage = { type: input.type, messageId, timestamp, receivedAt: receivedAtIso };
+    // A plain copy loop: several times faster than object spread on the validator's output.
+    for (const key in input) {
+      if (!SET_BY_NORMALIZATION.has(key)) message[key] = input[key as keyof SegmentMessage];
+    }
+    if (input.userId !== undefined && input.userId !== null) message.userId = String(input.userId);
+    if (input.anonymousId !== undefined && input.anonymousId !== null) message.anonymousId = String(input.anonymousId);
+    if (context !== undefined) message.context = context;
+    if (integrations !== undefined) message.integrations = integrations;
+    if (sentAt !== undefined) message.sentAt = sentAt;
+    if (originalTimestamp !== undefined) message.originalTimestamp = originalTimestamp;
+    return { message, messageIdDerived };
   };
 }
 
-function setId(message: Record<string, unknown>, field: 'userId' | 'anonymousId', value: string | number | null | undefined): void {
-  if (value === undefined || value === null) delete message[field];
-  else message[field] = String(value);
-}
+/** Fields normalization sets itself (or removes: writeKey) instead of copying. */
+const SET_BY_NORMALIZATION = new Set([
+  'type',
+  'messageId',
+  'timestamp',
+  'receivedAt',
+  'writeKey',
+  'userId',
+  'anonymousId',
+  'context',
+  'integrations',
+  'sentAt',
+  'originalTimestamp',
+]);
 
-function correctTimestamp(input: SegmentMessage, sentAt: unknown, receivedAt: Date): { timestamp: string; originalTimestamp?: string } {
-  if (input.originalTimestamp !== undefined) {
-    return { timestamp: input.timestamp ?? receivedAt.toISOString(), originalTimestamp: input.originalTimestamp };
-  }
-  if (input.timestamp === undefined) return { timestamp: receivedAt.toISOString() };
-  if (typeof sentAt !== 'string') return { timestamp: input.timestamp, originalTimestamp: input.timestamp };
-  const skewMs = Date.parse(sentAt) - Date.parse(input.timestamp);
-  return { timestamp: new Date(receivedAt.getTime() - skewMs).toISOString(), originalTimestamp: input.timestamp };
+function correctTimestamp(input: SegmentMessage, sentAtMs: number | undefined, receivedAtMs: number, receivedAtIso: string): { timestamp: string; originalTimestamp?: string } {
+  if (input.originalTimestamp !== undefined) return { timestamp: input.timestamp ?? receivedAtIso, originalTimestamp: input.originalTimestamp };
+  if (input.timestamp === undefined) return { timestamp: receivedAtIso };
+  if (sentAtMs === undefined) return { timestamp: input.timestamp, originalTimestamp: input.timestamp };
+  return { timestamp: new Date(receivedAtMs - (sentAtMs - Date.parse(input.timestamp))).toISOString(), originalTimestamp: input.timestamp };
 }

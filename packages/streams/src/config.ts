@@ -22,6 +22,8 @@ export interface StreamsConfig {
   repartitionPartitions?: number;
   /** Replication factor of internal topics. Default: the broker's default (-1). */
   replicationFactor?: number;
+  /** session.timeout.ms of the consumer group: how long a silent (e.g. killed) instance keeps its partitions. Default 30000. */
+  sessionTimeoutMs?: number;
   /** Prometheus registry for the runtime's metrics; none when absent. */
   metrics?: Registry;
   restoreListener?: StateRestoreListener;
@@ -33,4 +35,8 @@ export const DEFAULTS = {
   maxPendingChanges: 10_000,
   cacheEntriesPerTask: 100_000,
   replicationFactor: -1,
+  sessionTimeoutMs: 30_000,
 } as const;
+
+/** Heartbeats per session timeout: several, so one lost heartbeat never expires a session. */
+export const HEARTBEATS_PER_SESSION = 10;

@@ -1,16 +1,20 @@
 import type { Admin, Batch, Consumer, ITopicConfig } from 'kafkajs';
 import { loadStateScripts, type StateScripts } from './commands';
-import { DEFAULTS, type StreamsConfig } from './config';
+import { DEFAULTS, HEARTBEATS_PER_SESSION, type StreamsConfig } from './config';
 import { StreamsError, TopologyError } from './errors';
 import { taskKeys } from './keys';
 import { createStreamsMetrics, type StreamsMetrics } from './metrics';
-import { StreamTask } from './task';
+import { MAX_SEND_BYTES, StreamTask } from './task';
 import { TaskState } from './task-state';
 import { changelogTopic, type Subtopology, type Topology } from './topology';
 
 export type StreamsState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
 
 const HEARTBEAT_WHILE_WAITING_MS = 2_000;
+/** Larger fetches mean fewer, larger batches: each costs a fixed number of Redis round trips. */
+const FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
+/** Internal topics accept a commit's largest produce request (MAX_SEND_BYTES) as one batch. */
+const INTERNAL_TOPIC_MAX_MESSAGE_BYTES = 2 * MAX_SEND_BYTES;
 
 interface TaskSlot {
   task: StreamTask;
@@ -83,7 +87,16 @@ export class KafkaStreams {
     this.admin = kafka.admin();
     await this.admin.connect();
     await this.createInternalTopics(this.admin);
-    const consumer = kafka.consumer({ groupId: this.topology.applicationId, readUncommitted: false, allowAutoTopicCreation: false });
+    const sessionTimeout = this.config.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs;
+    const consumer = kafka.consumer({
+      groupId: this.topology.applicationId,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
+      maxBytes: FETCH_BYTES_PER_PARTITION * 8,
+      sessionTimeout,
+      heartbeatInterval: Math.max(100, Math.floor(sessionTimeout / HEARTBEATS_PER_SESSION)),
+    });
     this.consumer = consumer;
     await consumer.connect();
     for (const topic of this.topology.subtopologies.flatMap((s) => s.sourceTopics)) await consumer.subscribe({ topic, fromBeginning: true });
@@ -97,7 +110,8 @@ export class KafkaStreams {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: Math.max(1, ...this.partitionCounts.values()),
+      // Every task may process at once: while one waits on Redis or Kafka, others use the CPU.
+      partitionsConsumedConcurrently: [...this.partitionCounts.values()].reduce((sum, n) => sum + n, 0),
       eachBatch: (payload) => this.onBatch(payload.batch, payload),
     });
     this.commitTimer = setInterval(() => void this.commitDueTasks(), Math.max(10, Math.floor(this.settings.commitIntervalMs / 4)));
@@ -126,7 +140,12 @@ export class KafkaStreams {
     if (!first) throw new TopologyError('the topology has no source');
     const inputPartitions = await this.partitionsOfTopics(admin, first.sourceTopics.filter((t) => !this.topology.repartitionTopics.includes(t)));
     const repartitionPartitions = this.config.repartitionPartitions ?? inputPartitions;
-    const topics: ITopicConfig[] = this.topology.repartitionTopics.map((topic) => ({ topic, numPartitions: repartitionPartitions, replicationFactor: this.settings.replicationFactor }));
+    const topics: ITopicConfig[] = this.topology.repartitionTopics.map((topic) => ({
+      topic,
+      numPartitions: repartitionPartitions,
+      replicationFactor: this.settings.replicationFactor,
+      configEntries: [{ name: 'max.message.bytes', value: String(INTERNAL_TOPIC_MAX_MESSAGE_BYTES) }],
+    }));
     for (const subtopology of this.topology.subtopologies) {
       const internal = subtopology.sourceTopics.every((t) => this.topology.repartitionTopics.includes(t));
       const partitions = internal ? repartitionPartitions : await this.partitionsOfTopics(admin, subtopology.sourceTopics);
@@ -139,7 +158,10 @@ export class KafkaStreams {
   }
 
   private changelogTopicConfig(store: Subtopology['stores'][number], partitions: number): ITopicConfig {
-    const configEntries = [{ name: 'cleanup.policy', value: store.retentionMs ? 'compact,delete' : 'compact' }];
+    const configEntries = [
+      { name: 'cleanup.policy', value: store.retentionMs ? 'compact,delete' : 'compact' },
+      { name: 'max.message.bytes', value: String(INTERNAL_TOPIC_MAX_MESSAGE_BYTES) },
+    ];
     if (store.retentionMs) configEntries.push({ name: 'retention.ms', value: String(store.retentionMs) });
     return { topic: changelogTopic(this.topology.applicationId, store.name), numPartitions: partitions, replicationFactor: this.settings.replicationFactor, configEntries };
   }

@@ -27,6 +27,13 @@ export interface RestoreRequest {
 
 const MAX_RESTORE_MS = 10 * 60_000;
 
+interface RestoreEntry {
+  request: RestoreRequest;
+  position: bigint;
+  restored: number;
+  done: boolean;
+}
+
 /**
  * Replays changelog partitions into Redis. kafkajs has no manual partition
  * assignment, so a throw-away consumer group subscribes to the changelog
@@ -45,16 +52,26 @@ export async function restoreStores(options: {
 }): Promise<void> {
   const pending = options.requests.filter((r) => r.from < r.to);
   if (pending.length === 0) return;
-  const byPartition = new Map(pending.map((r) => [`${r.topic}:${r.partition}`, { request: r, restored: 0, done: false }]));
+  // `position`: the next changelog offset to apply. Everything below it is in Redis.
+  const byPartition = new Map(pending.map((r) => [`${r.topic}:${r.partition}`, { request: r, position: r.from, restored: 0, done: false }]));
   const groupId = `${options.applicationId}-restore-${randomUUID()}`;
   const consumer = options.kafka.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024 });
   const admin = options.kafka.admin();
   let finish: () => void = () => undefined;
   let fail: (error: unknown) => void = () => undefined;
   const finished = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
-  const markProgress = (topic: string, partition: number, lastOffset: string) => {
-    const entry = byPartition.get(`${topic}:${partition}`);
-    if (!entry || entry.done || BigInt(lastOffset) + 1n < entry.request.to) return;
+  /**
+   * Batches are taken by content, not by when they were fetched: a batch
+   * that starts at or below `position` covers the log up to its last offset
+   * (data records were applied by eachBatch; control-only or fully filtered
+   * batches hold none). A batch starting above `position` is ignored: the
+   * records between were never seen.
+   */
+  const advance = (entry: RestoreEntry, firstOffset: string | null, lastOffset: string) => {
+    if (entry.done || firstOffset === null || BigInt(firstOffset) > entry.position) return;
+    const next = BigInt(lastOffset) + 1n;
+    if (next > entry.position) entry.position = next;
+    if (entry.position < entry.request.to) return;
     entry.done = true;
     options.listener?.onRestoreEnd?.(entry.request.taskId, entry.request.store, entry.restored);
     if ([...byPartition.values()].every((e) => e.done)) finish();
@@ -75,20 +92,24 @@ export async function restoreStores(options: {
       }
     });
     // Control-only batches (transaction markers) never reach eachBatch; this event still reports their offsets.
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => markProgress(payload.topic, payload.partition, payload.lastOffset));
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const entry = byPartition.get(`${payload.topic}:${payload.partition}`);
+      if (entry) advance(entry, payload.firstOffset, payload.lastOffset);
+    });
     for (const request of pending) options.listener?.onRestoreStart?.(request.taskId, request.store, request.from, request.to);
     await consumer.run({
       eachBatchAutoResolve: true,
       autoCommit: false,
-      eachBatch: async ({ batch, isStale }) => {
+      eachBatch: async ({ batch }) => {
         const entry = byPartition.get(`${batch.topic}:${batch.partition}`);
-        if (!entry || entry.done || isStale()) return;
+        const firstOffset = batch.firstOffset();
+        if (!entry || entry.done || firstOffset === null || BigInt(firstOffset) > entry.position) return;
         const { request } = entry;
         const changes: StoreChange[] = [];
         let last = -1n;
         for (const message of batch.messages) {
           const offset = BigInt(message.offset);
-          if (offset < request.from || offset >= request.to || message.key === null) continue;
+          if (offset < entry.position || offset >= request.to || message.key === null) continue;
           const expireHeader = message.headers?.[EXPIRE_AT_HEADER];
           changes.push({ store: request.store, key: message.key.toString(), value: message.value === null ? null : message.value.toString(), expireAt: expireHeader ? Number(expireHeader.toString()) : 0 });
           last = offset;
@@ -98,6 +119,7 @@ export async function restoreStores(options: {
           entry.restored += changes.length;
           options.listener?.onBatchRestored?.(request.taskId, request.store, last, changes.length);
         }
+        advance(entry, firstOffset, batch.lastOffset());
         await options.heartbeat?.();
       },
     });

@@ -1,14 +1,23 @@
-import type { Admin, Kafka, KafkaMessage, Message, Producer, RecordMetadata } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage, Message, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
 import { StateLostError, StreamsError } from './errors';
 import type { Logger } from './logger';
 import type { Processor, ProcessorContext } from './processor';
 import type { OutputRecord, StoreKey, StreamRecord } from './record';
 import { EXPIRE_AT_HEADER, restoreStores, type StateRestoreListener } from './restorer';
 import type { StoreChange, TaskState } from './task-state';
-import { changelogTopic, type SinkNode, type Subtopology, type Topology } from './topology';
+import { CHANGELOG_SUFFIX, changelogTopic, type SinkNode, type Subtopology, type Topology } from './topology';
 
-/** Most records one produce request carries per partition (the broker's message size limit applies per batch). */
-const MAX_RECORDS_PER_SEND = 1_000;
+/**
+ * Bounds of one produce request of a commit. kafkajs writes one record batch
+ * per partition and request, and the broker checks each batch against the
+ * topic's max.message.bytes (internal topics allow INTERNAL_TOPIC_MAX_MESSAGE_BYTES).
+ * Measured with the processor benchmark: requests of ~1,000 records commit
+ * faster than single requests of 30,000 (kafkajs encodes a batch in one go).
+ */
+export const MAX_SEND_BYTES = 1024 * 1024;
+const MAX_SEND_RECORDS = 1_000;
+/** Per-record overhead estimate on top of key and value bytes. */
+const RECORD_OVERHEAD_BYTES = 32;
 
 export interface TaskDependencies {
   topology: Topology;
@@ -147,12 +156,11 @@ export class StreamTask {
     const topicMessages = [...this.changelogMessages(changes), ...(await this.outputMessages())];
     const offsets = [...this.processedNext].map(([topic, next]) => ({ topic, partitions: [{ partition: this.partition, offset: String(next) }] }));
     const transaction = await producer.transaction();
-    const metadata: RecordMetadata[] = [];
+    const positions = new Map<string, bigint>();
     try {
-      for (const { topic, messages } of topicMessages) {
-        for (let start = 0; start < messages.length; start += MAX_RECORDS_PER_SEND) {
-          metadata.push(...(await transaction.send({ topic, messages: messages.slice(start, start + MAX_RECORDS_PER_SEND), acks: -1 })));
-        }
+      for (const chunk of chunkBySize(topicMessages)) {
+        const metadata = await transaction.sendBatch({ topicMessages: chunk, acks: -1 });
+        this.trackChangelogPositions(chunk, metadata, positions);
       }
       await transaction.sendOffsets({ consumerGroupId: this.deps.topology.applicationId, topics: offsets });
       await transaction.commit();
@@ -160,7 +168,7 @@ export class StreamTask {
       await transaction.abort().catch((abortError: unknown) => this.deps.logger.warn({ task: this.id, error: String(abortError) }, 'abort after a failed commit failed too'));
       throw new TaskCorruptedError(`commit of task ${this.id} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
-    await this.applyCommitted(changes, this.changelogPositions(changes, metadata));
+    await this.applyCommitted(changes, positions);
     const outputs = topicMessages.length;
     this.outputs.clear();
     this.merged.clear();
@@ -185,10 +193,10 @@ export class StreamTask {
       for (const record of records) wanted.push(...processor.prefetch(record));
       await this.deps.state.prefetch(wanted);
     }
+    const children = this.deps.topology.children(name);
     this.currentForward = (record) => {
-      for (const child of this.deps.topology.children(name)) {
-        appendAll(inputs, child.name, [{ ...record, timestamp: record.timestamp ?? this.currentTimestamp, headers: record.headers ?? {}, topic: '', partition: this.partition, offset: '-1' }]);
-      }
+      const forwarded: StreamRecord = { key: record.key, value: record.value, timestamp: record.timestamp ?? this.currentTimestamp, headers: record.headers ?? {}, topic: '', partition: this.partition, offset: '-1' };
+      for (const child of children) appendAll(inputs, child.name, [forwarded]);
     };
     for (const record of records) {
       this.currentTimestamp = record.timestamp;
@@ -216,7 +224,9 @@ export class StreamTask {
   private emit(sink: SinkNode, record: StreamRecord): void {
     const output: OutputRecord = { key: record.key, value: record.value, timestamp: record.timestamp, headers: record.headers };
     if (!sink.merge || record.key === null) {
-      this.outputs.set(sink.name, [...(this.outputs.get(sink.name) ?? []), output]);
+      const list = this.outputs.get(sink.name);
+      if (list) list.push(output);
+      else this.outputs.set(sink.name, [output]);
       return;
     }
     const byKey = this.merged.get(sink.name) ?? new Map<string, OutputRecord>();
@@ -225,18 +235,20 @@ export class StreamTask {
     this.merged.set(sink.name, byKey);
   }
 
-  private changelogMessages(changes: StoreChange[]): Array<{ topic: string; messages: Message[] }> {
+  private changelogMessages(changes: StoreChange[]): TopicMessages[] {
     const byStore = new Map<string, Message[]>();
     for (const change of changes) {
       const message: Message = { key: change.key, value: change.value, partition: this.partition };
       if (change.expireAt !== 0) message.headers = { [EXPIRE_AT_HEADER]: String(change.expireAt) };
-      byStore.set(change.store, [...(byStore.get(change.store) ?? []), message]);
+      const list = byStore.get(change.store);
+      if (list) list.push(message);
+      else byStore.set(change.store, [message]);
     }
     return [...byStore].map(([store, messages]) => ({ topic: changelogTopic(this.deps.topology.applicationId, store), messages }));
   }
 
-  private async outputMessages(): Promise<Array<{ topic: string; messages: Message[] }>> {
-    const result: Array<{ topic: string; messages: Message[] }> = [];
+  private async outputMessages(): Promise<TopicMessages[]> {
+    const result: TopicMessages[] = [];
     for (const node of this.deps.subtopology.nodes) {
       if (node.kind !== 'sink') continue;
       const records = [...(this.outputs.get(node.name) ?? []), ...(this.merged.get(node.name)?.values() ?? [])];
@@ -249,26 +261,17 @@ export class StreamTask {
     return result;
   }
 
-  private changelogPositions(changes: StoreChange[], metadata: RecordMetadata[]): Map<string, bigint> {
-    const positions = new Map<string, bigint>();
-    const counts = new Map<string, number>();
-    for (const change of changes) counts.set(change.store, (counts.get(change.store) ?? 0) + 1);
-    for (const store of counts.keys()) {
-      const topic = changelogTopic(this.deps.topology.applicationId, store);
-      const sent = metadata.filter((m) => m.topicName === topic && m.partition === this.partition);
-      if (sent.length === 0) throw new StreamsError(`no produce acknowledgement for changelog ${topic} partition ${this.partition}`);
-      // Each send of one chunk reports its base offset; the chunk's last record is base + size - 1.
-      let last = -1n;
-      let remaining = counts.get(store) ?? 0;
-      for (const m of sent) {
-        const size = Math.min(remaining, MAX_RECORDS_PER_SEND);
-        remaining -= size;
-        const end = BigInt(m.baseOffset ?? '-1') + BigInt(size) - 1n;
-        if (end > last) last = end;
-      }
-      positions.set(store, last);
+  /** A changelog chunk of n records acknowledged at base offset b ends at b + n - 1: the store's new position. */
+  private trackChangelogPositions(chunk: TopicMessages[], metadata: RecordMetadata[], positions: Map<string, bigint>): void {
+    const prefix = `${this.deps.topology.applicationId}-`;
+    for (const { topic, messages } of chunk) {
+      if (!topic.startsWith(prefix) || !topic.endsWith(CHANGELOG_SUFFIX)) continue;
+      const store = topic.slice(prefix.length, -CHANGELOG_SUFFIX.length);
+      const acknowledged = metadata.find((m) => m.topicName === topic && m.partition === this.partition);
+      if (!acknowledged?.baseOffset) throw new StreamsError(`no produce acknowledgement for changelog ${topic} partition ${this.partition}`);
+      const end = BigInt(acknowledged.baseOffset) + BigInt(messages.length) - 1n;
+      if (end > (positions.get(store) ?? -1n)) positions.set(store, end);
     }
-    return positions;
   }
 
   /** Redis catches up to the committed changelog; if Redis lost the task's state meanwhile, restoring does it. */
@@ -284,6 +287,33 @@ export class StreamTask {
     }
   }
 }
+
+/** Splits the commit's records into produce requests of at most MAX_SEND_BYTES and MAX_SEND_RECORDS. */
+function chunkBySize(topicMessages: TopicMessages[]): TopicMessages[][] {
+  const chunks: TopicMessages[][] = [];
+  let current: TopicMessages[] = [];
+  let bytes = 0;
+  let records = 0;
+  for (const { topic, messages } of topicMessages) {
+    let slice: Message[] = [];
+    for (const message of messages) {
+      const size = sizeOf(message.key) + sizeOf(message.value) + RECORD_OVERHEAD_BYTES;
+      if ((bytes + size > MAX_SEND_BYTES || records === MAX_SEND_RECORDS) && records > 0) {
+        if (slice.length > 0) current.push({ topic, messages: slice });
+        chunks.push(current);
+        [current, slice, bytes, records] = [[], [], 0, 0];
+      }
+      slice.push(message);
+      bytes += size;
+      records += 1;
+    }
+    if (slice.length > 0) current.push({ topic, messages: slice });
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+const sizeOf = (value: Message['key'] | Message['value']): number => (value === null || value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length);
 
 function appendAll(inputs: Map<string, StreamRecord[]>, name: string, records: StreamRecord[]): void {
   const list = inputs.get(name);

@@ -58,7 +58,8 @@ export interface Topology {
   children(name: string): TopologyNode[];
 }
 
-export const changelogTopic = (applicationId: string, store: string): string => `${applicationId}-${store}-changelog`;
+export const CHANGELOG_SUFFIX = '-changelog';
+export const changelogTopic = (applicationId: string, store: string): string => `${applicationId}-${store}${CHANGELOG_SUFFIX}`;
 export const repartitionTopic = (applicationId: string, name: string): string => `${applicationId}-${name}-repartition`;
 
 const jsonDeserializer: Deserializer = (value) => (value === null ? null : JSON.parse(value.toString('utf8')));

@@ -21,6 +21,10 @@ export function createApp(options: { streams: KafkaStreams; readiness: Readiness
   /** The current results of one experiment, read from the state store (an interactive query). */
   app.get('/experiments/:id', async (req, res) => {
     const id = req.params.id;
+    if (options.streams.currentState === 'CREATED') {
+      res.status(503).set('Retry-After', '1').json({ error: 'starting', message: 'the processor has not joined its consumer group yet; retry shortly' });
+      return;
+    }
     const subtopology = options.streams.topology.subtopologies.find((s) => s.stores.some((store) => store.name === RESULTS_STORE));
     const partitions = options.streams.partitionsOf(subtopology?.id ?? 0);
     const state = await options.streams.query<ExperimentState>(RESULTS_STORE, partitionOfKey(id, partitions), id);

@@ -16,6 +16,7 @@ const schema = z.object({
   EVENTS_TOPIC_PARTITIONS: positiveInt(6),
   RESULTS_TOPIC_PARTITIONS: positiveInt(6),
   COMMIT_INTERVAL_MS: positiveInt(1_000),
+  SESSION_TIMEOUT_MS: positiveInt(30_000),
   DEDUP_WINDOW_MS: positiveInt(7 * DAY_MS),
   PROCESSOR_PORT: positiveInt(8081),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -32,6 +33,7 @@ export interface ProcessorConfig {
   eventsTopicPartitions: number;
   resultsTopicPartitions: number;
   commitIntervalMs: number;
+  sessionTimeoutMs: number;
   dedupWindowMs: number;
   port: number;
   logLevel: LogLevel;
@@ -59,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ProcessorConfig {
     eventsTopicPartitions: c.EVENTS_TOPIC_PARTITIONS,
     resultsTopicPartitions: c.RESULTS_TOPIC_PARTITIONS,
     commitIntervalMs: c.COMMIT_INTERVAL_MS,
+    sessionTimeoutMs: c.SESSION_TIMEOUT_MS,
     dedupWindowMs: c.DEDUP_WINDOW_MS,
     port: c.PROCESSOR_PORT,
     logLevel: c.LOG_LEVEL,

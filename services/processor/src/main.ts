@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import Redis from 'ioredis';
 import { buildExperimentTopology } from '@abtest/experiments';
 import { createKafka, ensureTopics } from '@abtest/kafka-io';
@@ -16,9 +17,10 @@ async function main(): Promise<void> {
 
   const admin = kafka.admin();
   await admin.connect();
-  // The ingress creates the events topic too; whichever starts first creates it with the same settings.
+  // The ingress owns the events topic; the processor only creates it when it starts first (any partition count is accepted).
+  const eventsTopicExists = (await admin.listTopics()).includes(config.eventsTopic);
   await ensureTopics(admin, [
-    { topic: config.eventsTopic, numPartitions: config.eventsTopicPartitions },
+    ...(eventsTopicExists ? [] : [{ topic: config.eventsTopic, numPartitions: config.eventsTopicPartitions }]),
     { topic: config.resultsTopic, numPartitions: config.resultsTopicPartitions, configEntries: { 'cleanup.policy': 'compact' } },
   ]);
   await admin.disconnect();
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
     logger,
     keyPrefix: config.redisKeyPrefix,
     commitIntervalMs: config.commitIntervalMs,
+    sessionTimeoutMs: config.sessionTimeoutMs,
     metrics: registry,
     restoreListener: {
       onRestoreStart: (task, store, from, to) => logger.info({ task, store, from: String(from), to: String(to) }, 'restoring store'),
@@ -40,8 +43,11 @@ async function main(): Promise<void> {
   const readiness = new Readiness().register('streams', () => ({ ok: streams.isReady(), detail: streams.currentState }));
   const shutdown = new GracefulShutdown({ readiness, logger });
   const app = createApp({ streams, readiness, registry });
-  await streams.start();
-  const server = app.listen(config.port, () => logger.info({ port: config.port }, `processor listening on http://127.0.0.1:${config.port} (GET /experiments/:id)`));
+  // Listen first: liveness must not wait for the group join, and /readyz reports the join and restore.
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.port, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
+  logger.info({ port: config.port }, `processor listening on http://127.0.0.1:${config.port} (GET /experiments/:id)`);
   shutdown.install({
     server,
     steps: [
@@ -49,6 +55,7 @@ async function main(): Promise<void> {
       { name: 'redis', run: async () => void (await redis.quit()) },
     ],
   });
+  await streams.start();
 }
 
 main().catch((error: unknown) => {

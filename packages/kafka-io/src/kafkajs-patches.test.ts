@@ -1,0 +1,64 @@
+import { createRequire } from 'node:module';
+
+/**
+ * kafkajs 2.2.4 is its last release; `patches/kafkajs+2.2.4.patch` (applied
+ * by `postinstall: patch-package`) fixes two bugs. These tests fail if an
+ * install skipped the patch.
+ */
+const load = createRequire(require.resolve('kafkajs'));
+
+interface Queue {
+  throttledUntil: number;
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+  pending: unknown[];
+  checkPendingRequests(): void;
+  scheduleCheckPendingRequests(): void;
+}
+
+interface FetchedMessage {
+  offset: string;
+  key: Buffer | null;
+  batchContext: { producerId: string; inTransaction: boolean };
+}
+
+describe('kafkajs patches > request queue (kafkajs#1556)', () => {
+  const RequestQueue = load('./src/network/requestQueue') as { prototype: Queue };
+  const queue = (pending: unknown[], throttledUntil = -1): Queue =>
+    Object.assign(Object.create(RequestQueue.prototype) as Queue, { pending, throttledUntil, throttleCheckTimeoutId: null, checkPendingRequests: jest.fn() });
+
+  afterEach(() => jest.useRealTimers());
+
+  it('should not arm a timer when no request is pending and the connection is not throttled', () => {
+    const idle = queue([]);
+    idle.scheduleCheckPendingRequests();
+    expect(idle.throttleCheckTimeoutId).toBeNull();
+  });
+
+  it('should still check pending requests, and wait out a throttle', () => {
+    jest.useFakeTimers();
+    const waiting = queue([{}]);
+    waiting.scheduleCheckPendingRequests();
+    jest.advanceTimersByTime(10);
+    expect(waiting.checkPendingRequests).toHaveBeenCalledTimes(1);
+
+    const throttled = queue([], Date.now() + 50);
+    throttled.scheduleCheckPendingRequests();
+    jest.advanceTimersByTime(49);
+    expect(throttled.checkPendingRequests).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(2);
+    expect(throttled.checkPendingRequests).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('kafkajs patches > aborted transactions for read_committed', () => {
+  const filterAbortedMessages = load('./src/consumer/filterAbortedMessages') as (input: { messages: FetchedMessage[]; abortedTransactions: Array<{ producerId: string; firstOffset: string }> }) => FetchedMessage[];
+  const ABORT_MARKER = Buffer.from([0, 0, 0, 0]);
+  const record = (offset: number, producerId: string, key: Buffer | null = Buffer.from('k')): FetchedMessage => ({ offset: String(offset), key, batchContext: { producerId, inTransaction: true } });
+
+  it('should drop every aborted transaction even when the broker lists them in the order they ended', () => {
+    // Producer "early" started at offset 0, "late" at 1; "late" aborted first, so the broker lists it first.
+    const messages = [record(0, 'early'), record(1, 'late'), record(2, 'early'), record(3, 'late', ABORT_MARKER), record(4, 'early', ABORT_MARKER), record(5, 'committed')];
+    const kept = filterAbortedMessages({ messages, abortedTransactions: [{ producerId: 'late', firstOffset: '1' }, { producerId: 'early', firstOffset: '0' }] });
+    expect(kept.filter((m) => !m.key?.equals(ABORT_MARKER)).map((m) => m.offset)).toEqual(['5']);
+  });
+});

@@ -1,0 +1,59 @@
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { Registry } from 'prom-client';
+import { BatchingProducer } from './batching-producer';
+import { createKafka, type KafkaLogger } from './client';
+import { serializeError, type FromWorker, type LogLevel, type ToWorker, type WorkerSettings } from './worker-protocol';
+
+/**
+ * The producer thread of ThreadedProducer: a BatchingProducer whose kafkajs
+ * record encoding (the larger part of an event's CPU cost) runs beside the
+ * main thread's HTTP and validation work.
+ */
+function run(port: MessagePort, settings: WorkerSettings): void {
+  const post = (message: FromWorker) => port.postMessage(message);
+  const log = (level: LogLevel) => (context: object, message: string) => post({ type: 'log', level, context, message });
+  const logger: KafkaLogger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  const registry = new Registry();
+  registry.setDefaultLabels(settings.metricLabels);
+  const producer = new BatchingProducer(createKafka(settings.connection, settings.forwardLogs ? logger : undefined), { ...settings.producer, registry });
+  producer.producer.on(producer.producer.events.DISCONNECT, () => post({ type: 'disconnected' }));
+
+  // Acknowledgements of one tick travel together: one message instead of one per caller.
+  const acked: number[] = [];
+  const ack = (id: number) => {
+    if (acked.length === 0) setImmediate(() => post({ type: 'acked', ids: acked.splice(0) }));
+    acked.push(id);
+  };
+
+  port.on('message', (message: ToWorker) => {
+    switch (message.type) {
+      case 'send':
+        for (const { id, records } of message.sends) {
+          producer.send(records).then(
+            () => ack(id),
+            (error: unknown) => post({ type: 'failed', id, error: serializeError(error) }),
+          );
+        }
+        return;
+      case 'metrics':
+        void registry.getMetricsAsJSON().then((metrics) => post({ type: 'metrics', id: message.id, metrics }));
+        return;
+      case 'close':
+        void producer
+          .close()
+          .catch((error: unknown) => logger.error({ err: serializeError(error) }, 'closing the producer failed'))
+          .finally(() => setImmediate(() => {
+            post({ type: 'closed' });
+            port.close();
+          }));
+        return;
+    }
+  });
+  producer.connect().then(
+    () => post({ type: 'connected' }),
+    (error: unknown) => post({ type: 'start-failed', error: serializeError(error) }),
+  );
+}
+
+if (!parentPort) throw new Error('producer-worker runs as a worker thread of ThreadedProducer');
+run(parentPort, workerData as WorkerSettings);

@@ -1,0 +1,85 @@
+import type { ExperimentResults } from '@abtest/experiments';
+import type { ComparisonResult } from '@abtest/stats';
+import { parseResultsRecord, type ResultsRecord } from '../records';
+
+/** Unit-test fixtures: records in the contract's shape, parsed as the feed parses them. */
+export function contractRecord(overrides: Partial<ExperimentResults> = {}): ExperimentResults {
+  return {
+    experiment_id: 'exp-1',
+    experiment_name: 'Checkout button',
+    version: 1,
+    updated_at: 1_000_000,
+    last_event_received_at: 999_000,
+    variants: [
+      { variant_id: 'control', variant_name: 'Control', unique_views: 1000, total_views: 1200, unique_clicks: 100, total_clicks: 110 },
+      { variant_id: 'green', variant_name: 'Green', unique_views: 1000, total_views: 1300, unique_clicks: 120, total_clicks: 150 },
+    ],
+    data_quality: { clicks_on_unviewed_variants: 0 },
+    ...overrides,
+  };
+}
+
+export function comparison(variantId: string, overrides: Partial<ComparisonResult> = {}): ComparisonResult {
+  const effect = { estimate: 0.2, std_error: 0.05, ci_lower: 0.1, ci_upper: 0.3, cs_lower: 0.05, cs_upper: 0.35 };
+  return {
+    variant_id: variantId,
+    metric_id: 'click',
+    metric_type: 'conversion',
+    control: { n: 1000, mean: 0.1, std_dev: 0.3 },
+    variant: { n: 1000, mean: 0.12, std_dev: 0.32 },
+    absolute_difference: { ...effect, estimate: 0.02, ci_lower: 0.01, ci_upper: 0.03 },
+    relative_lift: effect,
+    welch_t: 2,
+    welch_df: 1998,
+    fixed_horizon_p_value: 0.04,
+    sequential_p_value: 0.03,
+    sequential_p_value_running_min: 0.03,
+    sequential_p_value_adjusted: 0.03,
+    sequential_significant: true,
+    direction: 'increase',
+    chance_to_beat_control: 0.98,
+    risk_variant: 0.001,
+    risk_control: 0.02,
+    ...overrides,
+  };
+}
+
+export type Scenario = 'none' | 'collecting' | 'winner' | 'loser' | 'srm';
+
+/** A parsed record of the given scenario: no analysis, collecting, a winner, a loser, or a sample-ratio mismatch. */
+export function record(scenario: Scenario, overrides: Partial<ExperimentResults> = {}): ResultsRecord {
+  const base = contractRecord(overrides);
+  if (scenario === 'none') return parseResultsRecord(base);
+  const status = scenario === 'srm' ? 'invalid_srm' : scenario === 'collecting' ? 'collecting' : 'significant';
+  const significant = scenario === 'winner' || scenario === 'loser';
+  const direction = scenario === 'loser' ? 'decrease' : 'increase';
+  return parseResultsRecord({
+    ...base,
+    status,
+    control_variant_id: 'control',
+    analysis: {
+      experiment_id: base.experiment_id,
+      computed_at: base.updated_at,
+      control_variant_id: 'control',
+      runtime_ms: 3_600_000,
+      alpha: 0.05,
+      correction_method: 'holm',
+      sequential_tuning_parameter: 5000,
+      srm: {
+        chi_square: scenario === 'srm' ? 30 : 0.1,
+        df: 1,
+        p_value: scenario === 'srm' ? 1e-8 : 0.7,
+        checked: true,
+        flagged: scenario === 'srm',
+        variants: [
+          { variant_id: 'control', persons: 1000, expected_persons: 1000 },
+          { variant_id: 'green', persons: 1000, expected_persons: 1000 },
+        ],
+      },
+      comparisons: [comparison('green', { sequential_significant: significant, direction, chance_to_beat_control: scenario === 'loser' ? 0.01 : 0.98 })],
+      status,
+      status_reason: `scenario ${scenario}`,
+      significant_result: significant ? { variant_id: 'green', metric_id: 'click', outcome: scenario === 'loser' ? 'loser' : 'winner', direction, sequential_p_value_adjusted: 0.03 } : null,
+    },
+  });
+}

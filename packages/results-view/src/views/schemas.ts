@@ -1,0 +1,193 @@
+/**
+ * The shapes of the JSON API, as zod schemas: the view functions return
+ * their inferred types, and the service's OpenAPI document is generated
+ * from the same schemas (each `meta({ id })` becomes a component).
+ */
+import { z } from 'zod';
+import { experimentStatusSchema } from '../records';
+
+const nullableNumber = z.number().nullable();
+
+export const intervalSchema = z
+  .object({ estimate: nullableNumber, lower: nullableNumber, upper: nullableNumber })
+  .meta({ id: 'Interval', description: 'A point estimate with the bounds of its interval; all null when not estimable' });
+
+export const statusSchema = experimentStatusSchema.meta({
+  id: 'ExperimentStatus',
+  description: 'collecting: not enough evidence yet; significant: a comparison is significant after correction; invalid_srm: sample-ratio mismatch, results untrustworthy',
+});
+
+export const headlineSchema = z
+  .object({
+    metric_id: z.string(),
+    variant_id: z.string(),
+    relative_lift: intervalSchema.describe('Relative lift of the variant over the control with its always-valid confidence sequence'),
+    sequential_p_value_adjusted: nullableNumber,
+    chance_to_beat_control: nullableNumber,
+    outcome: z.enum(['winner', 'loser']).nullable(),
+  })
+  .meta({ id: 'Headline', description: 'The comparison that summarises the experiment: the significant one, else the most promising variant on the first metric' });
+
+export const variantCountsSchema = z.object({
+  variant_id: z.string(),
+  variant_name: z.string(),
+  unique_views: z.number(),
+  unique_clicks: z.number(),
+  unique_click_rate: nullableNumber.describe('unique_clicks / unique_views'),
+});
+
+export const experimentSummarySchema = z
+  .object({
+    experiment_id: z.string(),
+    experiment_name: z.string(),
+    status: statusSchema.nullable().describe('null until the processor publishes statistics'),
+    status_reason: z.string().nullable(),
+    version: z.number(),
+    updated_at: z.number().describe('epoch ms of the results record'),
+    age_ms: z.number().describe('time since updated_at when answered'),
+    started_at: nullableNumber,
+    last_event_received_at: z.number(),
+    persons: z.number().describe('exposed persons: sum of unique views over variants'),
+    srm_flagged: z.boolean(),
+    statistics_available: z.boolean(),
+    headline: headlineSchema.nullable(),
+    variants: z.array(variantCountsSchema),
+  })
+  .meta({ id: 'ExperimentSummary' });
+
+export const experimentListSchema = z.object({ generated_at: z.number(), experiments: z.array(experimentSummarySchema) }).meta({ id: 'ExperimentList' });
+
+export const comparisonViewSchema = z
+  .object({
+    relative_lift: intervalSchema.describe('fixed-horizon confidence interval'),
+    relative_lift_sequential: intervalSchema.describe('always-valid confidence sequence: the interval to read while the experiment runs'),
+    absolute_difference: intervalSchema,
+    sequential_p_value_adjusted: nullableNumber,
+    fixed_horizon_p_value: nullableNumber,
+    chance_to_beat_control: nullableNumber,
+    significant: z.boolean(),
+    direction: z.enum(['increase', 'decrease']).nullable(),
+    verdict: z.enum(['winner', 'loser', 'inconclusive']),
+  })
+  .meta({ id: 'Comparison', description: 'A variant against the control on one metric' });
+
+export const variantMetricViewSchema = z.object({
+  metric_id: z.string(),
+  metric_type: z.enum(['conversion', 'value']),
+  persons: z.number(),
+  persons_converted: nullableNumber,
+  rate: nullableNumber.describe('conversion rate (conversion metrics) or mean per person (value metrics)'),
+  comparison: comparisonViewSchema.nullable().describe('null for the control and while statistics are not available'),
+});
+
+export const variantRowSchema = z
+  .object({
+    variant_id: z.string(),
+    variant_name: z.string(),
+    is_control: z.boolean(),
+    allocation_weight: nullableNumber,
+    unique_views: z.number(),
+    total_views: z.number(),
+    unique_clicks: z.number(),
+    total_clicks: z.number(),
+    unique_click_rate: nullableNumber,
+    total_click_rate: nullableNumber.describe('total_clicks / total_views'),
+    metrics: z.array(variantMetricViewSchema),
+  })
+  .meta({ id: 'VariantRow' });
+
+export const srmViewSchema = z
+  .object({
+    checked: z.boolean(),
+    flagged: z.boolean(),
+    p_value: nullableNumber,
+    chi_square: nullableNumber,
+    variants: z.array(z.object({ variant_id: z.string(), persons: z.number(), expected_persons: z.number(), share: nullableNumber, expected_share: nullableNumber })),
+  })
+  .meta({ id: 'Srm', description: 'Sample-ratio mismatch check: observed against configured allocation' });
+
+export const statisticsViewSchema = z
+  .object({
+    available: z.boolean(),
+    reason: z.string().nullable().describe('why statistics are not available, when they are not'),
+    alpha: nullableNumber,
+    correction_method: z.string().nullable(),
+    computed_at: nullableNumber,
+    srm: srmViewSchema.nullable(),
+  })
+  .meta({ id: 'Statistics' });
+
+export const seriesPointSchema = z.object({
+  t: z.number().describe('epoch ms: end of the bucket (or of the results record) the cumulative values are at'),
+  persons: z.number(),
+  converted: z.number(),
+  rate: nullableNumber,
+  lower: nullableNumber,
+  upper: nullableNumber,
+});
+
+export const seriesViewSchema = z
+  .object({
+    source: z.enum(['series', 'results_history', 'none']).describe('series: the series topic; results_history: results records this instance has seen; none: nothing to draw yet'),
+    description: z.string(),
+    granularity: z.enum(['hour', 'day']).nullable(),
+    metric_id: z.string().nullable(),
+    interval: z.string().describe('what the band is'),
+    variants: z.array(z.object({ variant_id: z.string(), variant_name: z.string(), points: z.array(seriesPointSchema) })),
+  })
+  .meta({ id: 'ConversionSeries', description: 'Cumulative conversion rate per variant over time with its confidence band' });
+
+export const breakdownViewSchema = z
+  .object({
+    dimension: z.string(),
+    metric_id: z.string().nullable(),
+    segments: z.array(
+      z.object({
+        value: z.string(),
+        updated_at: z.number(),
+        variants: z.array(
+          z.object({
+            variant_id: z.string(),
+            persons: z.number(),
+            persons_converted: nullableNumber,
+            rate: nullableNumber,
+            relative_lift: intervalSchema.nullable().describe('against the control in the same segment, fixed-horizon 95% interval, not corrected for multiple comparisons'),
+          }),
+        ),
+      }),
+    ),
+  })
+  .meta({ id: 'Breakdown', description: 'The experiment per segment of one dimension (e.g. os: iOS, Android)' });
+
+export const experimentDetailSchema = z
+  .object({
+    experiment: experimentSummarySchema,
+    control_variant_id: z.string().nullable(),
+    metrics: z.array(z.string()),
+    selected_metric: z.string().nullable().describe('the metric of the series and breakdowns (query parameter `metric`, else the headline metric)'),
+    variants: z.array(variantRowSchema),
+    statistics: statisticsViewSchema,
+    significant_result: z
+      .object({ variant_id: z.string(), metric_id: z.string(), outcome: z.enum(['winner', 'loser']), direction: z.enum(['increase', 'decrease']), sequential_p_value_adjusted: z.number() })
+      .nullable(),
+    data_quality: z.object({ clicks_on_unviewed_variants: z.number(), variant_switchers: nullableNumber }),
+    series: seriesViewSchema,
+    breakdowns: z.array(breakdownViewSchema),
+  })
+  .meta({ id: 'ExperimentDetail' });
+
+export const errorSchema = z.object({ error: z.string(), message: z.string() }).meta({ id: 'Error' });
+
+export type IntervalView = z.output<typeof intervalSchema>;
+export type Headline = z.output<typeof headlineSchema>;
+export type ExperimentSummary = z.output<typeof experimentSummarySchema>;
+export type ExperimentList = z.output<typeof experimentListSchema>;
+export type ComparisonView = z.output<typeof comparisonViewSchema>;
+export type VariantMetricView = z.output<typeof variantMetricViewSchema>;
+export type VariantRow = z.output<typeof variantRowSchema>;
+export type SrmView = z.output<typeof srmViewSchema>;
+export type StatisticsView = z.output<typeof statisticsViewSchema>;
+export type SeriesView = z.output<typeof seriesViewSchema>;
+export type SeriesPoint = z.output<typeof seriesPointSchema>;
+export type BreakdownView = z.output<typeof breakdownViewSchema>;
+export type ExperimentDetail = z.output<typeof experimentDetailSchema>;

@@ -1,0 +1,88 @@
+import { LatestResultsStore } from '../results-store';
+import { record } from '../testing/fixtures';
+import { experimentDetail, STATISTICS_NOT_AVAILABLE } from './experiment-detail';
+import { experimentSummary } from './experiment-summary';
+import { experimentDetailSchema, experimentSummarySchema } from './schemas';
+
+function entryOf(...records: ReturnType<typeof record>[]) {
+  const store = new LatestResultsStore();
+  for (const r of records) store.putResults(r);
+  const entry = store.get(records[0]?.experiment_id ?? '');
+  if (!entry?.results) throw new Error('no entry');
+  return { store, entry: { ...entry, results: entry.results } };
+}
+
+describe('experimentSummary', () => {
+  it('should summarise a significant experiment with its headline comparison', () => {
+    const summary = experimentSummary(record('winner', { updated_at: 1_000 }), 4_000);
+    expect(experimentSummarySchema.parse(summary)).toEqual(summary);
+    expect(summary).toMatchObject({ status: 'significant', age_ms: 3_000, persons: 2000, srm_flagged: false, statistics_available: true });
+    expect(summary.headline).toEqual({ metric_id: 'click', variant_id: 'green', relative_lift: { estimate: 0.2, lower: 0.05, upper: 0.35 }, sequential_p_value_adjusted: 0.03, chance_to_beat_control: 0.98, outcome: 'winner' });
+  });
+
+  it('should degrade without statistics: no status, no headline, unique click rates', () => {
+    const summary = experimentSummary(record('none'), 0);
+    expect(summary).toMatchObject({ status: null, headline: null, statistics_available: false });
+    expect(summary.variants.map((v) => v.unique_click_rate)).toEqual([0.1, 0.12]);
+  });
+
+  it('should flag SRM', () => {
+    expect(experimentSummary(record('srm'), 0)).toMatchObject({ status: 'invalid_srm', srm_flagged: true });
+  });
+});
+
+describe('experimentDetail', () => {
+  it('should build the variant rows with each metric and its comparison against the control', () => {
+    const withMetrics = record('winner', {
+      variants: [
+        { variant_id: 'control', variant_name: 'Control', unique_views: 1000, total_views: 1200, unique_clicks: 100, total_clicks: 110, metrics: [{ metric_id: 'click', metric_type: 'conversion', persons_converted: 100, conversion_rate: 0.1, event_count: 110, sum: 100, mean: 0.1, sum_squares: 100 }] },
+        { variant_id: 'green', variant_name: 'Green', unique_views: 1000, total_views: 1300, unique_clicks: 120, total_clicks: 150, metrics: [{ metric_id: 'click', metric_type: 'conversion', persons_converted: 120, conversion_rate: 0.12, event_count: 150, sum: 120, mean: 0.12, sum_squares: 120 }] },
+      ],
+    });
+    const detail = experimentDetail(entryOf(withMetrics).entry, { now: 0 });
+    expect(experimentDetailSchema.parse(detail)).toEqual(detail);
+    expect(detail.control_variant_id).toBe('control');
+    expect(detail.selected_metric).toBe('click');
+    expect(detail.variants[0]).toMatchObject({ is_control: true, unique_click_rate: 0.1, total_click_rate: 110 / 1200, metrics: [{ rate: 0.1, comparison: null }] });
+    expect(detail.variants[1]?.metrics[0]?.comparison).toMatchObject({ verdict: 'winner', significant: true, relative_lift: { estimate: 0.2, lower: 0.1, upper: 0.3 }, relative_lift_sequential: { lower: 0.05, upper: 0.35 } });
+    expect(detail.statistics).toMatchObject({ available: true, alpha: 0.05, srm: { flagged: false, variants: [{ share: 0.5, expected_share: 0.5 }, { share: 0.5 }] } });
+  });
+
+  it('should say statistics are not available and chart the results history', () => {
+    const { entry } = entryOf(record('none', { version: 1, updated_at: 10 }), record('none', { version: 2, updated_at: 20 }));
+    const detail = experimentDetail(entry, { now: 0 });
+    expect(detail.statistics).toMatchObject({ available: false, reason: STATISTICS_NOT_AVAILABLE });
+    expect(detail.series.source).toBe('results_history');
+    expect(detail.series.variants[0]?.points.map((p) => p.t)).toEqual([10, 20]);
+    expect(detail.series.variants[0]?.points[0]).toMatchObject({ persons: 1000, converted: 100, rate: 0.1 });
+    expect(detail.series.variants[0]?.points[0]?.lower).toBeCloseTo(0.0829, 3);
+  });
+
+  it('should prefer hourly series records, with a Wilson band, capped at the record time for the current hour', () => {
+    const { store, entry } = entryOf(record('winner'));
+    for (const [bucket, n, converted] of [[0, 100, 10], [3_600_000, 200, 24]] as const) {
+      store.putSeries({ experiment_id: 'exp-1', granularity: 'hour', bucket_start: bucket, version: 1, updated_at: bucket + 1_000, variants: [{ variant_id: 'control', persons: 100, cumulative_persons: n, metrics: [{ metric_id: 'click', persons_converted: 10, cumulative_persons_converted: converted, sum: 10, cumulative_sum: converted }] }] });
+    }
+    store.putSeries({ experiment_id: 'exp-1', granularity: 'day', bucket_start: 0, version: 1, updated_at: 1, variants: [] });
+    const series = experimentDetail(entry, { now: 0 }).series;
+    expect(series).toMatchObject({ source: 'series', granularity: 'hour', metric_id: 'click' });
+    expect(series.variants.find((v) => v.variant_id === 'control')?.points.map((p) => [p.t, p.rate])).toEqual([
+      [1_000, 0.1],
+      [3_601_000, 0.12],
+    ]);
+  });
+
+  it('should break the experiment down by segment with the lift against the control of the segment', () => {
+    const { store, entry } = entryOf(record('winner'));
+    const metric = (converted: number, persons: number) => ({ metric_id: 'click', metric_type: 'conversion' as const, persons_converted: converted, conversion_rate: converted / persons, event_count: converted, sum: converted, mean: converted / persons, sum_squares: converted });
+    store.putBreakdown({ experiment_id: 'exp-1', dimension: 'os', value: 'Android', version: 1, updated_at: 1, variants: [{ variant_id: 'control', persons: 100, metrics: [metric(10, 100)] }, { variant_id: 'green', persons: 100, metrics: [metric(12, 100)] }] });
+    store.putBreakdown({ experiment_id: 'exp-1', dimension: 'os', value: 'iOS', version: 1, updated_at: 1, variants: [{ variant_id: 'control', persons: 500, metrics: [metric(50, 500)] }, { variant_id: 'green', persons: 500, metrics: [metric(75, 500)] }] });
+    const [os] = experimentDetail(entry, { now: 0 }).breakdowns;
+    expect(os?.segments.map((s) => s.value)).toEqual(['iOS', 'Android']);
+    const ios = os?.segments[0]?.variants;
+    expect(ios?.[0]?.relative_lift).toBeNull();
+    expect(ios?.[1]?.rate).toBe(0.15);
+    expect(ios?.[1]?.relative_lift?.estimate).toBeCloseTo(0.5, 10);
+    expect(ios?.[1]?.relative_lift?.lower).toBeLessThan(0.5);
+  });
+});

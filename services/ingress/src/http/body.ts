@@ -1,0 +1,60 @@
+import type { Request, RequestHandler } from 'express';
+import getRawBody from 'raw-body';
+import { BadRequestError, PayloadTooLargeError } from '../errors';
+
+/** A request body as received and as parsed. */
+export interface JsonBody {
+  raw: Buffer;
+  value: unknown;
+  bytes: number;
+}
+
+/**
+ * JSON, or text/plain carrying JSON: what analytics.js sends to avoid a
+ * CORS preflight.
+ */
+const ACCEPTED_TYPES = ['application/json', 'text/plain'];
+
+/**
+ * Reads the raw body (kept as received for signature checks) up to `limit`
+ * bytes; a larger one is answered 413 naming `limitName`. Other content types
+ * and compressed bodies are 400 (no Segment client compresses; a signature is
+ * computed over the bytes as sent).
+ */
+export function rawJsonBody(limit: number, limitName: string): RequestHandler {
+  return (req, _res, next) => {
+    if (req.is(ACCEPTED_TYPES) === false) {
+      return next(new BadRequestError('bad_content_type', `Content-Type must be application/json (got ${req.get('content-type') ?? 'none'})`));
+    }
+    const encoding = req.get('content-encoding');
+    if (encoding !== undefined && encoding !== 'identity') {
+      return next(new BadRequestError('bad_content_type', `Content-Encoding ${encoding} is not supported: send the body uncompressed`));
+    }
+    getRawBody(req, { limit, length: req.get('content-length') }).then(
+      (raw) => {
+        req.body = raw;
+        next();
+      },
+      (error: unknown) => next(bodyError(error, limit, limitName)),
+    );
+  };
+}
+
+/** The parsed body of a request that went through rawJsonBody. */
+export function parseJsonBody(req: Request): JsonBody {
+  const raw: unknown = req.body;
+  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new BadRequestError('invalid_json', 'the body is empty: expected JSON');
+  try {
+    return { raw, value: JSON.parse(raw.toString('utf8')), bytes: raw.length };
+  } catch (error) {
+    throw new BadRequestError('invalid_json', `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** raw-body reports problems as errors with a `type`. */
+function bodyError(error: unknown, limit: number, limitName: string): unknown {
+  const type = typeof error === 'object' && error !== null && 'type' in error ? error.type : undefined;
+  if (type === 'entity.too.large') return new PayloadTooLargeError('the request body', { name: limitName, value: limit, unit: 'bytes' });
+  if (type === 'request.aborted' || type === 'request.size.invalid') return new BadRequestError('invalid_request', error instanceof Error ? error.message : 'the request body was incomplete');
+  return error;
+}

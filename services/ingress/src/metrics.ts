@@ -1,0 +1,50 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { isMessageType } from '@abtest/segment';
+import type { ErrorCode } from './errors';
+
+const EVENTS_PER_REQUEST_BUCKETS = [1, 10, 100, 500, 1_000, 2_500, 4_000];
+
+/** The ingress' own metrics; HTTP and producer metrics come from their packages. */
+export class IngressMetrics {
+  private readonly events: Counter<'type' | 'outcome' | 'reason'>;
+  private readonly rejections: Counter<'code'>;
+  private readonly authentications: Counter<'source' | 'method'>;
+  private readonly eventsPerRequest: Histogram;
+
+  constructor(registry: Registry) {
+    this.events = new Counter({
+      name: 'ingress_events_total',
+      help: 'Events accepted (acknowledged by Kafka) or rejected (dead-lettered), by type and reason',
+      labelNames: ['type', 'outcome', 'reason'],
+      registers: [registry],
+    });
+    this.rejections = new Counter({ name: 'ingress_request_errors_total', help: 'Requests answered with an error, by error code', labelNames: ['code'], registers: [registry] });
+    this.authentications = new Counter({ name: 'ingress_authentications_total', help: 'Requests authenticated, by source and method', labelNames: ['source', 'method'], registers: [registry] });
+    this.eventsPerRequest = new Histogram({ name: 'ingress_request_events', help: 'Events per request', buckets: EVENTS_PER_REQUEST_BUCKETS, registers: [registry] });
+  }
+
+  accepted(type: string, count = 1): void {
+    this.events.inc({ type: typeLabel(type), outcome: 'accepted', reason: '' }, count);
+  }
+
+  rejected(type: string | undefined, reason: string): void {
+    this.events.inc({ type: typeLabel(type), outcome: 'rejected', reason });
+  }
+
+  requestError(code: ErrorCode): void {
+    this.rejections.inc({ code });
+  }
+
+  authenticated(source: string, method: string): void {
+    this.authentications.inc({ source, method });
+  }
+
+  requestEvents(count: number): void {
+    this.eventsPerRequest.observe(count);
+  }
+}
+
+/** Label values stay bounded: anything but the six types counts as "unknown". */
+function typeLabel(type: string | undefined): string {
+  return isMessageType(type) ? type : 'unknown';
+}

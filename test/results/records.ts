@@ -1,0 +1,143 @@
+import type { ExperimentResults } from '@abtest/experiments';
+import type { ComparisonResult, ExperimentResults as Analysis } from '@abtest/stats';
+
+export interface VariantSpec {
+  id: string;
+  views: number;
+  clicks: number;
+  totalViews?: number;
+  totalClicks?: number;
+}
+
+export interface RecordSpec {
+  experimentId: string;
+  name?: string;
+  version: number;
+  updatedAt?: number;
+  variants: VariantSpec[];
+  /** No analysis when absent: the record as the processor writes it today. */
+  analysis?: { status: 'collecting' | 'significant' | 'invalid_srm'; winner?: string; loser?: string; lift?: number; srmP?: number };
+}
+
+/** Lift and chance to beat control of a variant that is not the significant one: small and undecided. */
+const UNDECIDED = { lift: 0.03, chance: 0.62 };
+
+function comparison(control: VariantSpec, variant: VariantSpec, lift: number, significant: boolean): ComparisonResult {
+  const effect = (estimate: number) => ({ estimate, std_error: 0.02, ci_lower: estimate - 0.04, ci_upper: estimate + 0.04, cs_lower: estimate - 0.06, cs_upper: estimate + 0.06 });
+  return {
+    variant_id: variant.id,
+    metric_id: 'click',
+    metric_type: 'conversion',
+    control: { n: control.views, mean: control.clicks / control.views, std_dev: 0.3 },
+    variant: { n: variant.views, mean: variant.clicks / variant.views, std_dev: 0.3 },
+    absolute_difference: effect(lift / 10),
+    relative_lift: effect(lift),
+    welch_t: 3,
+    welch_df: 1000,
+    fixed_horizon_p_value: significant ? 0.001 : 0.4,
+    sequential_p_value: significant ? 0.002 : 0.6,
+    sequential_p_value_running_min: significant ? 0.002 : 0.6,
+    sequential_p_value_adjusted: significant ? 0.004 : 0.8,
+    sequential_significant: significant,
+    direction: lift >= 0 ? 'increase' : 'decrease',
+    chance_to_beat_control: !significant && lift === UNDECIDED.lift ? UNDECIDED.chance : lift >= 0 ? 0.97 : 0.03,
+    risk_variant: 0.001,
+    risk_control: 0.01,
+  };
+}
+
+/** A results record as the processor publishes it, with the optional statistics fields when `analysis` is given. */
+export function resultsRecord(spec: RecordSpec): ExperimentResults {
+  const updatedAt = spec.updatedAt ?? Date.now();
+  const [control, ...others] = spec.variants;
+  if (!control) throw new Error('a record needs at least one variant');
+  const record: ExperimentResults = {
+    experiment_id: spec.experimentId,
+    experiment_name: spec.name ?? `Experiment ${spec.experimentId}`,
+    version: spec.version,
+    updated_at: updatedAt,
+    last_event_received_at: updatedAt - 500,
+    variants: spec.variants.map((v) => ({
+      variant_id: v.id,
+      variant_name: v.id === control.id ? 'Control' : `Variant ${v.id}`,
+      unique_views: v.views,
+      total_views: v.totalViews ?? v.views,
+      unique_clicks: v.clicks,
+      total_clicks: v.totalClicks ?? v.clicks,
+      allocation_weight: 1,
+      metrics: [{ metric_id: 'click', metric_type: 'conversion', persons_converted: v.clicks, conversion_rate: v.clicks / v.views, event_count: v.totalClicks ?? v.clicks, sum: v.clicks, mean: v.clicks / v.views, sum_squares: v.clicks }],
+    })),
+    data_quality: { clicks_on_unviewed_variants: 0 },
+  };
+  const a = spec.analysis;
+  if (!a) return record;
+  const significantId = a.winner ?? a.loser;
+  const liftOf = (v: VariantSpec) => (v.id === a.loser ? -(a.lift ?? 0.2) : v.id === a.winner || !significantId ? (a.lift ?? 0.2) : UNDECIDED.lift);
+  const comparisons = others.map((v) => comparison(control, v, liftOf(v), a.status === 'significant' && v.id === significantId));
+  const total = spec.variants.reduce((sum, v) => sum + v.views, 0);
+  const analysis: Analysis = {
+    experiment_id: spec.experimentId,
+    computed_at: updatedAt,
+    control_variant_id: control.id,
+    runtime_ms: 3_600_000,
+    alpha: 0.05,
+    correction_method: 'holm',
+    sequential_tuning_parameter: 5000,
+    srm: {
+      chi_square: a.status === 'invalid_srm' ? 40 : 0.5,
+      df: spec.variants.length - 1,
+      p_value: a.srmP ?? (a.status === 'invalid_srm' ? 1e-9 : 0.48),
+      checked: true,
+      flagged: a.status === 'invalid_srm',
+      variants: spec.variants.map((v) => ({ variant_id: v.id, persons: v.views, expected_persons: total / spec.variants.length })),
+    },
+    comparisons,
+    status: a.status,
+    status_reason: a.status === 'significant' ? `variant ${significantId} is the ${a.winner ? 'winner' : 'loser'} on metric click` : a.status === 'invalid_srm' ? 'sample-ratio mismatch' : 'no comparison significant',
+    significant_result:
+      a.status === 'significant' && significantId
+        ? { variant_id: significantId, metric_id: 'click', outcome: a.winner ? 'winner' : 'loser', direction: a.winner ? 'increase' : 'decrease', sequential_p_value_adjusted: 0.004 }
+        : null,
+  };
+  return { ...record, control_variant_id: control.id, started_at: updatedAt - 3_600_000, status: a.status, status_reason: analysis.status_reason, analysis };
+}
+
+export interface SeriesSpec {
+  experimentId: string;
+  bucketStart: number;
+  version: number;
+  variants: Array<{ id: string; persons: number; cumulativePersons: number; converted: number; cumulativeConverted: number }>;
+}
+
+/** A record of the `<results>-series` topic (hourly). */
+export function seriesRecord(spec: SeriesSpec) {
+  return {
+    experiment_id: spec.experimentId,
+    granularity: 'hour' as const,
+    bucket_start: spec.bucketStart,
+    version: spec.version,
+    updated_at: spec.bucketStart + 3_600_000,
+    variants: spec.variants.map((v) => ({
+      variant_id: v.id,
+      persons: v.persons,
+      cumulative_persons: v.cumulativePersons,
+      metrics: [{ metric_id: 'click', persons_converted: v.converted, cumulative_persons_converted: v.cumulativeConverted, sum: v.converted, cumulative_sum: v.cumulativeConverted }],
+    })),
+  };
+}
+
+/** A record of the `<results>-breakdowns` topic. */
+export function breakdownRecord(experimentId: string, dimension: string, value: string, version: number, variants: Array<{ id: string; persons: number; converted: number }>) {
+  return {
+    experiment_id: experimentId,
+    dimension,
+    value,
+    version,
+    updated_at: Date.now(),
+    variants: variants.map((v) => ({
+      variant_id: v.id,
+      persons: v.persons,
+      metrics: [{ metric_id: 'click', metric_type: 'conversion' as const, persons_converted: v.converted, conversion_rate: v.converted / v.persons, event_count: v.converted, sum: v.converted, mean: v.converted / v.persons, sum_squares: v.converted }],
+    })),
+  };
+}
