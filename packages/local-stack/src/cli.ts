@@ -14,8 +14,11 @@ const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const DEFAULT_SERVICES = ['ingress', 'processor', 'results'];
 /** Where each service can be reached with its default port (overridable by the variable named). */
 const SERVICE_HINTS: Record<string, (env: NodeJS.ProcessEnv) => string> = {
-  ingress: (env) => `POST Segment events to http://127.0.0.1:${env.INGRESS_PORT ?? env.PORT ?? 8080}/v1/webhook (or /v1/batch, /v1/track, ...)`,
+  ingress: (env) =>
+    `POST Segment events to http://127.0.0.1:${env.INGRESS_PORT ?? env.PORT ?? 8080}/v1/webhook (or /v1/batch, /v1/track, ...)` +
+    (env.INGRESS_SOURCES ? '' : ', write key "dev-write-key" (HTTP Basic user) while INGRESS_SOURCES is unset'),
   processor: (env) => `results of one experiment: GET http://127.0.0.1:${env.PROCESSOR_PORT ?? 8081}/experiments/<experiment id>`,
+  results: (env) => `live dashboard: http://127.0.0.1:${env.RESULTS_PORT ?? 8082}/ (JSON API under /api, OpenAPI at /openapi.json)`,
 };
 
 function log(message: string): void {
@@ -70,7 +73,7 @@ async function up(argv: string[]): Promise<void> {
     const hint = SERVICE_HINTS[name];
     if (hint) log(`  ${hint(env)}`);
   }
-  log(`results topic: ${env.RESULTS_TOPIC ?? 'experiment-results'} on ${stack.kafkaBrokers.join(',')} (Avro; e.g. kcat -C -b ${stack.kafkaBrokers[0]} -t ${env.RESULTS_TOPIC ?? 'experiment-results'} -s value=avro -r ${stack.schemaRegistryUrl})`);
+  log(`results topic: ${env.RESULTS_TOPIC ?? 'experiment-results'} on ${stack.kafkaBrokers.join(',')} (Avro, schemas in ${stack.schemaRegistryUrl}; see services/results/README.md for kcat and kafkajs)`);
   log('');
   log('Ready. Press Ctrl-C to stop everything.');
 }
