@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { envBool, envPemFile, envPositiveInt } from '@abtest/env-config';
 import { z } from 'zod';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -19,24 +19,6 @@ export interface KafkaConnectionConfig {
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 3_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-const positiveInt = (defaultValue: number) => z.coerce.number({ error: 'must be a number' }).int('must be an integer').positive('must be positive').default(defaultValue);
-const bool = (defaultValue: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
-    .default(defaultValue ? 'true' : 'false')
-    .transform((value) => value === 'true' || value === '1');
-const pemFile = z
-  .string()
-  .min(1)
-  .transform((path, ctx) => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}` });
-      return z.NEVER;
-    }
-  });
-
 /**
  * The Kafka variables every service reads. Services compose it into their own
  * schema (`z.object({ ...kafkaEnvShape, ...own })`) so one parse reports all
@@ -49,16 +31,16 @@ export const kafkaEnvShape = {
     .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
     .refine((brokers) => brokers.length > 0 && brokers.every((broker) => /^[^:\s]+:\d+$/.test(broker)), 'must be a comma-separated list of host:port'),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
-  KAFKA_SSL: bool(false),
-  KAFKA_SSL_CA_FILE: pemFile.optional(),
-  KAFKA_SSL_CERT_FILE: pemFile.optional(),
-  KAFKA_SSL_KEY_FILE: pemFile.optional(),
-  KAFKA_SSL_REJECT_UNAUTHORIZED: bool(true),
+  KAFKA_SSL: envBool(false),
+  KAFKA_SSL_CA_FILE: envPemFile.optional(),
+  KAFKA_SSL_CERT_FILE: envPemFile.optional(),
+  KAFKA_SSL_KEY_FILE: envPemFile.optional(),
+  KAFKA_SSL_REJECT_UNAUTHORIZED: envBool(true),
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512'], { error: 'must be plain, scram-sha-256 or scram-sha-512' }).optional(),
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
-  KAFKA_CONNECTION_TIMEOUT_MS: positiveInt(DEFAULT_CONNECTION_TIMEOUT_MS),
-  KAFKA_REQUEST_TIMEOUT_MS: positiveInt(DEFAULT_REQUEST_TIMEOUT_MS),
+  KAFKA_CONNECTION_TIMEOUT_MS: envPositiveInt(DEFAULT_CONNECTION_TIMEOUT_MS),
+  KAFKA_REQUEST_TIMEOUT_MS: envPositiveInt(DEFAULT_REQUEST_TIMEOUT_MS),
 };
 
 export const kafkaEnvSchema = z.object(kafkaEnvShape).superRefine((env, ctx) => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { envBool, envPemFile } from '@abtest/env-config';
 import { z } from 'zod';
 
 /** TLS settings; absent means plain TCP. */
@@ -20,22 +20,6 @@ export type RedisConnectionConfig =
   | (RedisCredentials & { mode: 'standalone'; url: string })
   | (RedisCredentials & { mode: 'cluster'; nodes: Array<{ host: string; port: number }> });
 
-const bool = (defaultValue: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
-    .default(defaultValue ? 'true' : 'false')
-    .transform((value) => value === 'true' || value === '1');
-const pemFile = z
-  .string()
-  .min(1)
-  .transform((path, ctx) => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}` });
-      return z.NEVER;
-    }
-  });
 const HOST_PORT = /^(?<host>[^:\s]+):(?<port>\d{1,5})$/;
 
 /**
@@ -58,9 +42,9 @@ export const redisEnvShape = {
   REDIS_USERNAME: z.string().min(1).optional(),
   REDIS_PASSWORD: z.string().min(1).optional(),
   /** TLS without a rediss:// URL (the only way for REDIS_CLUSTER_NODES). */
-  REDIS_TLS: bool(false),
-  REDIS_TLS_CA_FILE: pemFile.optional(),
-  REDIS_TLS_REJECT_UNAUTHORIZED: bool(true),
+  REDIS_TLS: envBool(false),
+  REDIS_TLS_CA_FILE: envPemFile.optional(),
+  REDIS_TLS_REJECT_UNAUTHORIZED: envBool(true),
 };
 
 export const redisEnvSchema = z.object(redisEnvShape).superRefine((env, ctx) => {

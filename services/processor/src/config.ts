@@ -1,9 +1,9 @@
 import { kafkaEnvShape, toKafkaConnectionConfig, type KafkaConnectionConfig } from '@abtest/kafka-io';
 import { LOG_LEVELS, type LogLevel } from '@abtest/observability';
+import { envPositiveInt, parseEnv } from '@abtest/env-config';
 import { z } from 'zod';
 
 const DAY_MS = 86_400_000;
-const positiveInt = (defaultValue: number) => z.coerce.number({ error: 'must be a number' }).int('must be an integer').positive('must be positive').default(defaultValue);
 
 const schema = z.object({
   ...kafkaEnvShape,
@@ -13,13 +13,13 @@ const schema = z.object({
   PROCESSOR_APPLICATION_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must match [A-Za-z0-9._-]+ (it names topics and the consumer group)').default('abtest-processor'),
   EVENTS_TOPIC: z.string().min(1).default('segment-events'),
   RESULTS_TOPIC: z.string().min(1).default('experiment-results'),
-  EVENTS_TOPIC_PARTITIONS: positiveInt(6),
-  RESULTS_TOPIC_PARTITIONS: positiveInt(6),
+  EVENTS_TOPIC_PARTITIONS: envPositiveInt(6),
+  RESULTS_TOPIC_PARTITIONS: envPositiveInt(6),
   // Two sub-topologies each wait up to one interval: 250 ms keeps p99 freshness under 1 s (see README, Benchmark).
-  COMMIT_INTERVAL_MS: positiveInt(250),
-  SESSION_TIMEOUT_MS: positiveInt(30_000),
-  DEDUP_WINDOW_MS: positiveInt(7 * DAY_MS),
-  PROCESSOR_PORT: positiveInt(8081),
+  COMMIT_INTERVAL_MS: envPositiveInt(250),
+  SESSION_TIMEOUT_MS: envPositiveInt(30_000),
+  DEDUP_WINDOW_MS: envPositiveInt(7 * DAY_MS),
+  PROCESSOR_PORT: envPositiveInt(8081),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -46,11 +46,7 @@ export class ProcessorConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ProcessorConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ProcessorConfigError(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
-  }
-  const c = parsed.data;
+  const c = parseEnv(schema, env, ProcessorConfigError);
   return {
     kafka: toKafkaConnectionConfig(c, c.KAFKA_CLIENT_ID ?? c.PROCESSOR_APPLICATION_ID),
     redisUrl: c.REDIS_URL,

@@ -1,8 +1,8 @@
 import { kafkaEnvShape, toKafkaConnectionConfig, type KafkaConnectionConfig } from '@abtest/kafka-io';
 import { LOG_LEVELS, type LogLevel } from '@abtest/observability';
+import { envPositiveInt, parseEnv } from '@abtest/env-config';
 import { z } from 'zod';
 
-const positiveInt = (defaultValue: number) => z.coerce.number({ error: 'must be a number' }).int('must be an integer').positive('must be positive').default(defaultValue);
 const topicName = z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a Kafka topic name ([A-Za-z0-9._-]+)');
 
 const schema = z.object({
@@ -15,9 +15,9 @@ const schema = z.object({
   BREAKDOWNS_TOPIC: topicName.optional(),
   SERIES_TOPIC: topicName.optional(),
   DECISIONS_TOPIC: topicName.default('experiment-decisions'),
-  RESULTS_TOPIC_PARTITIONS: positiveInt(6),
+  RESULTS_TOPIC_PARTITIONS: envPositiveInt(6),
   RESULTS_HOST: z.string().min(1).default('0.0.0.0'),
-  RESULTS_PORT: positiveInt(8082),
+  RESULTS_PORT: envPositiveInt(8082),
   DASHBOARD_BASE_URL: z.string().url('must be a URL such as https://results.example.com').optional(),
   SLACK_WEBHOOK_URL: z.string().url('must be the incoming-webhook URL, https://hooks.slack.com/services/...').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -49,11 +49,7 @@ export class ResultsConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ResultsConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ResultsConfigError(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
-  }
-  const c = parsed.data;
+  const c = parseEnv(schema, env, ResultsConfigError);
   return {
     kafka: toKafkaConnectionConfig(c, c.KAFKA_CLIENT_ID ?? c.RESULTS_APPLICATION_ID),
     redisUrl: c.REDIS_URL,
