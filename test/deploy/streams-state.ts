@@ -36,8 +36,8 @@ export async function taskRoundTrip(redis: Redis | Cluster, keyPrefix: string, t
   await ownerA.claim();
   ownerA.store<{ views: number }>('results').put(`experiment-${taskId}`, { views: 3 });
   ownerA.store<string>('persons').put(`person-${taskId}`, 'variant-b');
-  await ownerA.apply(ownerA.pendingChanges(), new Map([['results', 41n], ['persons', 7n]]));
-  ownerA.promotePending();
+  await ownerA.apply(ownerA.beginCommit(), new Map([['results', 41n], ['persons', 7n]]));
+  ownerA.endCommit();
 
   const ownerB = new TaskState(taskId, scripts, keys, STORES, CACHE_ENTRIES);
   const claimed = await ownerB.claim();
@@ -48,7 +48,7 @@ export async function taskRoundTrip(redis: Redis | Cluster, keyPrefix: string, t
   await ownerB.prefetch(wanted);
   const values = Object.fromEntries(wanted.map(({ store, key }) => [key, ownerB.store(store).get(key)]));
   ownerA.store<string>('persons').put(`person-${taskId}`, 'stale');
-  const staleWrite = ownerA.apply(ownerA.pendingChanges(), new Map([['persons', 8n]]));
+  const staleWrite = ownerA.apply(ownerA.beginCommit(), new Map([['persons', 8n]]));
   staleWrite.catch(() => undefined);
   return {
     existed: claimed.existed,

@@ -11,6 +11,9 @@ import { changelogTopic, type Subtopology, type Topology } from './topology';
 export type StreamsState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
 
 const HEARTBEAT_WHILE_WAITING_MS = 2_000;
+/** Backoff between attempts to re-initialize a failed task. */
+const RECOVERY_BACKOFF_MS = 200;
+const RECOVERY_BACKOFF_MAX_MS = 5_000;
 /** Larger fetches mean fewer, larger batches: each costs a fixed number of Redis round trips. */
 const FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 /** Internal topics accept a commit's largest produce request (MAX_SEND_BYTES) as one batch. */
@@ -125,7 +128,7 @@ export class KafkaStreams {
     await this.consumer?.stop();
     for (const [id, slot] of this.tasks) {
       await slot.task.serialize(async () => {
-        if (slot.isReady) await this.commitTask(slot.task).catch((error: unknown) => this.config.logger.error({ task: id, error: String(error) }, 'final commit failed'));
+        if (slot.isReady) await slot.task.flush().catch((error: unknown) => this.config.logger.error({ task: id, error: String(error) }, 'final commit failed'));
         await slot.task.close();
       });
     }
@@ -186,7 +189,11 @@ export class KafkaStreams {
     for (const [id, slot] of this.tasks) {
       if (assigned.has(id)) continue;
       this.tasks.delete(id);
-      void slot.task.serialize(() => slot.task.close()).catch((error: unknown) => this.config.logger.warn({ task: id, error: String(error) }, 'closing a revoked task failed'));
+      // A commit in flight may still land; the next owner's initialization fences it otherwise.
+      void slot.task.serialize(async () => {
+        await slot.task.commitInFlight?.catch(() => undefined);
+        await slot.task.close();
+      }).catch((error: unknown) => this.config.logger.warn({ task: id, error: String(error) }, 'closing a revoked task failed'));
     }
     for (const [topic, partitions] of Object.entries(assignment)) for (const partition of partitions) this.slotFor(topic, partition);
     this.state = 'RUNNING';
@@ -243,7 +250,9 @@ export class KafkaStreams {
       await task.serialize(async () => {
         const processed = await task.process(batch.topic, batch.messages, batch.partition);
         this.metrics.recordsProcessed.inc({ subtopology: task.id.split('_')[0] }, processed);
-        if (task.commitDue(this.settings.commitIntervalMs, this.settings.maxPendingChanges)) await this.commitTask(task);
+        // Backpressure: processing may run ahead of the commit in flight by one more commit's worth.
+        if (task.pendingChanges >= 2 * this.settings.maxPendingChanges) await task.commitInFlight;
+        if (task.commitDue(this.settings.commitIntervalMs, this.settings.maxPendingChanges)) this.startCommit(slot, batch.topic);
       });
     } catch (error) {
       await this.recover(slot, batch.topic, error);
@@ -255,28 +264,31 @@ export class KafkaStreams {
     await payload.heartbeat();
   }
 
-  private async commitTask(task: StreamTask): Promise<void> {
+  /** Starts a task's commit in the background; batches go on meanwhile. A failed commit recovers the task. */
+  private startCommit(slot: TaskSlot, topic: string): void {
+    const commit = slot.task.startCommit();
+    if (!commit) return;
     const stop = this.metrics.commitLatency.startTimer();
-    try {
-      await task.commit();
-      this.metrics.commits.inc({ outcome: 'committed' });
-    } catch (error) {
-      this.metrics.commits.inc({ outcome: 'failed' });
-      throw error;
-    } finally {
-      stop();
-    }
+    commit.then(
+      () => {
+        stop();
+        this.metrics.commits.inc({ outcome: 'committed' });
+      },
+      (error: unknown) => {
+        stop();
+        this.metrics.commits.inc({ outcome: 'failed' });
+        void this.recover(slot, topic, error);
+      },
+    );
   }
 
   private async commitDueTasks(): Promise<void> {
     for (const [id, slot] of this.tasks) {
       if (!slot.isReady || !slot.task.commitDue(this.settings.commitIntervalMs, this.settings.maxPendingChanges)) continue;
-      try {
-        await slot.task.serialize(() => (slot.task.commitDue(this.settings.commitIntervalMs, this.settings.maxPendingChanges) ? this.commitTask(slot.task) : Promise.resolve()));
-      } catch (error) {
-        const topic = this.topology.subtopologies[Number(id.split('_')[0])]?.sourceTopics[0] as string;
-        await this.recover(slot, topic, error);
-      }
+      const topic = this.topology.subtopologies[Number(id.split('_')[0])]?.sourceTopics[0] as string;
+      await slot.task.serialize(async () => {
+        if (slot.task.commitDue(this.settings.commitIntervalMs, this.settings.maxPendingChanges)) this.startCommit(slot, topic);
+      });
     }
   }
 
@@ -291,13 +303,33 @@ export class KafkaStreams {
     this.metrics.taskRecoveries.inc({ reason: error instanceof Error ? error.name : 'unknown' });
     this.config.logger.warn({ task: task.id, error: error instanceof Error ? error.message : String(error) }, 'task failed; re-initializing it from Kafka');
     this.tasks.delete(task.id);
+    await task.commitInFlight?.catch(() => undefined);
     await task.serialize(() => task.close()).catch((closeError: unknown) => this.config.logger.warn({ task: task.id, error: String(closeError) }, 'closing a failed task failed'));
-    const fresh = this.slotFor(topic, task.partition);
-    await fresh.ready;
+    // Until the task is back, nothing may process its partition: the consumer's position is past what was committed.
+    const fresh = await this.reinitialize(topic, task.partition);
+    if (!fresh) return;
     for (const sourceTopic of this.topology.subtopologies[Number(task.id.split('_')[0])]?.sourceTopics ?? []) {
       const next = fresh.task.processedNext.get(sourceTopic);
       const offset = next ?? BigInt((await (this.admin as Admin).fetchTopicOffsets(sourceTopic)).find((o) => o.partition === task.partition)?.low ?? '0');
       this.consumer?.seek({ topic: sourceTopic, partition: task.partition, offset: String(offset) });
+    }
+  }
+
+  /** Initializes a task again, retrying with backoff (Kafka or Redis may be down) until it works or the runtime stops. */
+  private async reinitialize(topic: string, partition: number): Promise<TaskSlot | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.state === 'PENDING_SHUTDOWN' || this.state === 'NOT_RUNNING') return undefined;
+      // Revoked meanwhile: its new owner initializes it.
+      if (!this.assignment[topic]?.includes(partition)) return undefined;
+      const slot = this.slotFor(topic, partition);
+      try {
+        await slot.ready;
+        return slot;
+      } catch (error) {
+        const delay = Math.min(RECOVERY_BACKOFF_MAX_MS, RECOVERY_BACKOFF_MS * 2 ** attempt);
+        this.config.logger.warn({ topic, partition, attempt, delay, error: String(error) }, 'task re-initialization failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 

@@ -14,6 +14,8 @@ export interface StoreChange {
   expireAt: number;
 }
 
+type PendingChange = StoreChange & { decoded: unknown };
+
 interface CachedEntry {
   value: unknown;
   expireAt: number;
@@ -27,14 +29,17 @@ const MAX_KEYS_PER_SCRIPT = 4_000;
 /**
  * The state of one task: Redis (committed, queryable), a bounded cache of
  * committed entries this instance has read or written (valid while it owns
- * the task: nobody else writes them), and an overlay of changes not yet
- * committed to Kafka. Processors read overlay → cache; misses are fetched
+ * the task: nobody else writes them), the changes of the commit in flight
+ * (sent to Kafka, not yet in Redis) and the changes made since. Processors
+ * read pending → committing → cache; misses are fetched
  * in one script call per batch by prefetch().
  */
 export class TaskState {
   epoch = '0';
   private readonly cache = new Map<string, CachedEntry>();
-  private readonly overlay = new Map<string, StoreChange & { decoded: unknown }>();
+  private overlay = new Map<string, PendingChange>();
+  /** The changes of the commit in flight: processing goes on while it runs. */
+  private committing = new Map<string, PendingChange>();
   private readonly storesByName: Map<string, StoreDefinition>;
 
   constructor(
@@ -61,10 +66,6 @@ export class TaskState {
     return { existed: Number(reply[1]) === 1, positions };
   }
 
-  get hasPendingChanges(): boolean {
-    return this.overlay.size > 0;
-  }
-
   get pendingChangeCount(): number {
     return this.overlay.size;
   }
@@ -74,7 +75,7 @@ export class TaskState {
     const missing = new Map<string, { store: string; key: string }>();
     for (const { store, key } of wanted) {
       const redisKey = this.keys.entry(store, key);
-      if (!this.overlay.has(redisKey) && !this.cache.has(redisKey)) missing.set(redisKey, { store, key });
+      if (!this.overlay.has(redisKey) && !this.committing.has(redisKey) && !this.cache.has(redisKey)) missing.set(redisKey, { store, key });
     }
     if (missing.size === 0) return;
     this.evictIfFull(missing.size);
@@ -100,9 +101,14 @@ export class TaskState {
     };
   }
 
-  /** The pending changes, to be written to the changelog in the commit's transaction. */
-  pendingChanges(): StoreChange[] {
-    return [...this.overlay.values()].map(({ store, key, value, expireAt }) => ({ store, key, value, expireAt }));
+  /**
+   * Starts a commit: the pending changes become the commit's (returned, to be
+   * written to the changelog in its transaction); later changes start afresh.
+   */
+  beginCommit(): StoreChange[] {
+    if (this.committing.size > 0) throw new StreamsError(`task ${this.taskId} began a commit while one is in flight`);
+    [this.committing, this.overlay] = [this.overlay, this.committing];
+    return [...this.committing.values()].map(({ store, key, value, expireAt }) => ({ store, key, value, expireAt }));
   }
 
   /**
@@ -125,21 +131,22 @@ export class TaskState {
     this.check(await this.scripts.applyChanges(keys, args));
   }
 
-  /** After a successful commit and apply: pending changes become cached committed state. */
-  promotePending(): void {
-    for (const [redisKey, change] of this.overlay) this.cache.set(redisKey, { value: change.decoded, expireAt: change.expireAt });
-    this.overlay.clear();
+  /** After a successful commit and apply: the commit's changes become cached committed state. */
+  endCommit(): void {
+    for (const [redisKey, change] of this.committing) this.cache.set(redisKey, { value: change.decoded, expireAt: change.expireAt });
+    this.committing.clear();
   }
 
   /** Forgets everything held in memory (the task changes hands or restores). */
   reset(): void {
     this.cache.clear();
     this.overlay.clear();
+    this.committing.clear();
   }
 
   private read(store: string, key: string): unknown {
     const redisKey = this.keys.entry(store, key);
-    const entry = this.overlay.get(redisKey) ?? this.cache.get(redisKey);
+    const entry = this.overlay.get(redisKey) ?? this.committing.get(redisKey) ?? this.cache.get(redisKey);
     if (!entry) throw new NotPrefetchedError(store, key);
     const value = 'decoded' in entry ? entry.decoded : entry.value;
     if (entry.expireAt !== 0 && entry.expireAt <= Date.now()) return undefined;

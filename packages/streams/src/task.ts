@@ -30,6 +30,11 @@ export interface TaskDependencies {
   restoreListener?: StateRestoreListener;
 }
 
+export interface CommitOutcome {
+  changes: number;
+  outputs: number;
+}
+
 /** A commit failed with an unknown outcome: the task must be re-initialized from Kafka. */
 export class TaskCorruptedError extends StreamsError {
   override readonly name = 'TaskCorruptedError';
@@ -50,6 +55,7 @@ export class StreamTask {
   private readonly outputs = new Map<string, OutputRecord[]>();
   private readonly merged = new Map<string, Map<string, OutputRecord>>();
   private dirty = false;
+  private inFlight: Promise<CommitOutcome> | undefined;
   private lastCommitAt = Date.now();
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -139,22 +145,55 @@ export class StreamTask {
   }
 
   commitDue(commitIntervalMs: number, maxPendingChanges: number, now = Date.now()): boolean {
-    return this.dirty && (now - this.lastCommitAt >= commitIntervalMs || this.deps.state.pendingChangeCount >= maxPendingChanges);
+    return this.dirty && this.inFlight === undefined && (now - this.lastCommitAt >= commitIntervalMs || this.deps.state.pendingChangeCount >= maxPendingChanges);
+  }
+
+  /** The commit in flight, if any. */
+  get commitInFlight(): Promise<CommitOutcome> | undefined {
+    return this.inFlight;
   }
 
   /**
-   * One Kafka transaction with every pending changelog record, output record
-   * and the input offsets; then Redis catches up to the changelog. A failed
+   * Starts a commit of everything processed so far and returns it; processing
+   * may go on meanwhile (its changes go to the next commit). Must be called
+   * between batches (inside serialize). One commit at a time: undefined when
+   * one is in flight or nothing is pending.
+   */
+  startCommit(): Promise<CommitOutcome> | undefined {
+    if (!this.dirty || this.inFlight) return undefined;
+    const changes = this.deps.state.beginCommit();
+    const outputs = [...this.outputs].map(([sink, records]) => ({ sink, records }));
+    for (const [sink, byKey] of this.merged) outputs.push({ sink, records: [...byKey.values()] });
+    this.outputs.clear();
+    this.merged.clear();
+    const offsets = [...this.processedNext].map(([topic, next]) => ({ topic, partitions: [{ partition: this.partition, offset: String(next) }] }));
+    this.dirty = false;
+    this.lastCommitAt = Date.now();
+    const commit = this.runCommit(changes, outputs, offsets);
+    this.inFlight = commit;
+    void commit.then(
+      () => (this.inFlight = undefined),
+      () => (this.inFlight = undefined),
+    );
+    return commit;
+  }
+
+  /** Waits for the commit in flight, then commits what is left (at shutdown). */
+  async flush(): Promise<void> {
+    await this.inFlight;
+    await this.startCommit();
+  }
+
+  /**
+   * One Kafka transaction with the commit's changelog records, output records
+   * and input offsets; then Redis catches up to the changelog. A failed
    * transaction throws TaskCorruptedError: its outcome is unknown, so the task
    * must be re-initialized (which fences and aborts whatever is open).
    */
-  async commit(): Promise<{ changes: number; outputs: number }> {
-    if (!this.dirty) return { changes: 0, outputs: 0 };
+  private async runCommit(changes: StoreChange[], outputs: Array<{ sink: string; records: OutputRecord[] }>, offsets: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>): Promise<CommitOutcome> {
     const producer = this.producer;
     if (!producer) throw new StreamsError(`task ${this.id} is not initialized`);
-    const changes = this.deps.state.pendingChanges();
-    const topicMessages = [...this.changelogMessages(changes), ...(await this.outputMessages())];
-    const offsets = [...this.processedNext].map(([topic, next]) => ({ topic, partitions: [{ partition: this.partition, offset: String(next) }] }));
+    const topicMessages = [...this.changelogMessages(changes), ...(await this.outputMessages(outputs))];
     const transaction = await producer.transaction();
     const positions = new Map<string, bigint>();
     try {
@@ -169,12 +208,7 @@ export class StreamTask {
       throw new TaskCorruptedError(`commit of task ${this.id} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     await this.applyCommitted(changes, positions);
-    const outputs = topicMessages.length;
-    this.outputs.clear();
-    this.merged.clear();
-    this.dirty = false;
-    this.lastCommitAt = Date.now();
-    return { changes: changes.length, outputs };
+    return { changes: changes.length, outputs: topicMessages.length };
   }
 
   async close(): Promise<void> {
@@ -247,12 +281,11 @@ export class StreamTask {
     return [...byStore].map(([store, messages]) => ({ topic: changelogTopic(this.deps.topology.applicationId, store), messages }));
   }
 
-  private async outputMessages(): Promise<TopicMessages[]> {
+  private async outputMessages(outputs: Array<{ sink: string; records: OutputRecord[] }>): Promise<TopicMessages[]> {
     const result: TopicMessages[] = [];
-    for (const node of this.deps.subtopology.nodes) {
-      if (node.kind !== 'sink') continue;
-      const records = [...(this.outputs.get(node.name) ?? []), ...(this.merged.get(node.name)?.values() ?? [])];
-      if (records.length === 0) continue;
+    for (const { sink, records } of outputs) {
+      const node = this.deps.subtopology.nodes.find((n): n is SinkNode => n.kind === 'sink' && n.name === sink);
+      if (!node || records.length === 0) continue;
       const messages = await Promise.all(
         records.map(async (r) => ({ key: r.key, value: await node.serialize(r.value), headers: r.headers, timestamp: r.timestamp === undefined ? undefined : String(r.timestamp) })),
       );
@@ -278,7 +311,7 @@ export class StreamTask {
   private async applyCommitted(changes: StoreChange[], positions: Map<string, bigint>): Promise<void> {
     try {
       if (changes.length > 0) await this.deps.state.apply(changes, positions);
-      this.deps.state.promotePending();
+      this.deps.state.endCommit();
     } catch (error) {
       if (!(error instanceof StateLostError)) throw error;
       this.deps.logger.warn({ task: this.id }, error.message);
