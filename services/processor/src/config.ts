@@ -1,13 +1,13 @@
-import { kafkaEnvShape, toKafkaConnectionConfig, type KafkaConnectionConfig } from '@abtest/kafka-io';
+import { kafkaEnvSchema, toKafkaConnectionConfig, type KafkaConnectionConfig } from '@abtest/kafka-io';
+import { redisEnvSchema, toRedisConnectionConfig, type RedisConnectionConfig } from '@abtest/redis-io';
 import { LOG_LEVELS, type LogLevel } from '@abtest/observability';
 import { envPositiveInt, parseEnv } from '@abtest/env-config';
 import { z } from 'zod';
 
 const DAY_MS = 86_400_000;
 
+/** The shared Kafka and Redis variables (with their cross-field checks), plus the processor's own. */
 const schema = z.object({
-  ...kafkaEnvShape,
-  REDIS_URL: z.string({ error: 'is required: redis://host:port' }).url('must be a URL such as redis://host:port'),
   REDIS_KEY_PREFIX: z.string().default('abtest:'),
   SCHEMA_REGISTRY_URL: z.string().url('must be a URL').optional(),
   PROCESSOR_APPLICATION_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must match [A-Za-z0-9._-]+ (it names topics and the consumer group)').default('abtest-processor'),
@@ -21,11 +21,14 @@ const schema = z.object({
   DEDUP_WINDOW_MS: envPositiveInt(7 * DAY_MS),
   PROCESSOR_PORT: envPositiveInt(8081),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-});
+})
+  .and(kafkaEnvSchema)
+  .and(redisEnvSchema);
 
 export interface ProcessorConfig {
   kafka: KafkaConnectionConfig;
-  redisUrl: string;
+  /** One server (REDIS_URL, TLS/ACL included) or a Redis Cluster (REDIS_CLUSTER_NODES). */
+  redis: RedisConnectionConfig;
   redisKeyPrefix: string;
   schemaRegistryUrl: string | undefined;
   applicationId: string;
@@ -49,7 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ProcessorConfig {
   const c = parseEnv(schema, env, ProcessorConfigError);
   return {
     kafka: toKafkaConnectionConfig(c, c.KAFKA_CLIENT_ID ?? c.PROCESSOR_APPLICATION_ID),
-    redisUrl: c.REDIS_URL,
+    redis: toRedisConnectionConfig(c),
     redisKeyPrefix: c.REDIS_KEY_PREFIX,
     schemaRegistryUrl: c.SCHEMA_REGISTRY_URL,
     applicationId: c.PROCESSOR_APPLICATION_ID,

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import Redis from 'ioredis';
+import { createRedis } from '@abtest/redis-io';
 import { buildExperimentTopology } from '@abtest/experiments';
 import { createKafka, ensureTopics } from '@abtest/kafka-io';
 import { createLogger, createMetricsRegistry, GracefulShutdown, Readiness } from '@abtest/observability';
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'processor', level: config.logLevel, base: { applicationId: config.applicationId } });
   const registry = createMetricsRegistry({ defaultLabels: { service: 'processor' } });
   const kafka = createKafka(config.kafka, logger);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const redis = createRedis(config.redis, { connectionName: config.applicationId, maxRetriesPerRequest: 3 });
 
   const admin = kafka.admin();
   await admin.connect();

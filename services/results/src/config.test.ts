@@ -25,7 +25,10 @@ describe('loadConfig', () => {
   });
 
   it('should refuse to start naming every wrong variable', () => {
-    expect(() => loadConfig({ KAFKA_BROKERS: 'localhost:9092', RESULTS_PORT: 'eighty', SLACK_WEBHOOK_URL: 'not a url' })).toThrow(ResultsConfigError);
-    expect(() => loadConfig({ KAFKA_BROKERS: 'localhost:9092', RESULTS_PORT: 'eighty', SLACK_WEBHOOK_URL: 'not a url' })).toThrow(/REDIS_URL is required.*RESULTS_PORT must be a number.*SLACK_WEBHOOK_URL must be the incoming-webhook URL/);
+    const load = () => loadConfig({ KAFKA_BROKERS: 'localhost:9092', RESULTS_PORT: 'eighty', SLACK_WEBHOOK_URL: 'not a url' });
+    expect(load).toThrow(ResultsConfigError);
+    expect(load).toThrow(/REDIS_URL is required/);
+    expect(load).toThrow(/RESULTS_PORT must be a number/);
+    expect(load).toThrow(/SLACK_WEBHOOK_URL must be the incoming-webhook URL/);
   });
 });

@@ -1,13 +1,13 @@
-import { kafkaEnvShape, toKafkaConnectionConfig, type KafkaConnectionConfig } from '@abtest/kafka-io';
+import { kafkaEnvSchema, toKafkaConnectionConfig, type KafkaConnectionConfig } from '@abtest/kafka-io';
+import { redisEnvSchema, toRedisConnectionConfig, type RedisConnectionConfig } from '@abtest/redis-io';
 import { LOG_LEVELS, type LogLevel } from '@abtest/observability';
 import { envPositiveInt, parseEnv } from '@abtest/env-config';
 import { z } from 'zod';
 
 const topicName = z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a Kafka topic name ([A-Za-z0-9._-]+)');
 
+/** The shared Kafka and Redis variables (with their cross-field checks), plus the service's own. Redis remembers sent alerts and status changes. */
 const schema = z.object({
-  ...kafkaEnvShape,
-  REDIS_URL: z.string({ error: 'is required: redis://host:port (where sent alerts and status changes are remembered)' }).url('must be a URL such as redis://host:port'),
   REDIS_KEY_PREFIX: z.string().default('abtest:'),
   SCHEMA_REGISTRY_URL: z.string().url('must be a URL').optional(),
   RESULTS_APPLICATION_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must match [A-Za-z0-9._-]+ (it prefixes consumer groups and the client id)').default('abtest-results'),
@@ -21,11 +21,14 @@ const schema = z.object({
   DASHBOARD_BASE_URL: z.string().url('must be a URL such as https://results.example.com').optional(),
   SLACK_WEBHOOK_URL: z.string().url('must be the incoming-webhook URL, https://hooks.slack.com/services/...').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-});
+})
+  .and(kafkaEnvSchema)
+  .and(redisEnvSchema);
 
 export interface ResultsConfig {
   kafka: KafkaConnectionConfig;
-  redisUrl: string;
+  /** One server (REDIS_URL, TLS/ACL included) or a Redis Cluster (REDIS_CLUSTER_NODES). */
+  redis: RedisConnectionConfig;
   redisKeyPrefix: string;
   schemaRegistryUrl: string | undefined;
   applicationId: string;
@@ -52,7 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ResultsConfig {
   const c = parseEnv(schema, env, ResultsConfigError);
   return {
     kafka: toKafkaConnectionConfig(c, c.KAFKA_CLIENT_ID ?? c.RESULTS_APPLICATION_ID),
-    redisUrl: c.REDIS_URL,
+    redis: toRedisConnectionConfig(c),
     redisKeyPrefix: c.REDIS_KEY_PREFIX,
     schemaRegistryUrl: c.SCHEMA_REGISTRY_URL,
     applicationId: c.RESULTS_APPLICATION_ID,

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { createRedis } from '@abtest/redis-io';
 import { Partitioners, type Admin } from 'kafkajs';
 import { Gauge } from 'prom-client';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
@@ -69,7 +70,7 @@ export async function startResultsService(config: ResultsConfig, options: StartO
   const registry = createMetricsRegistry({ defaultLabels: { service: 'results' } });
   const metrics = createResultsViewMetrics(registry);
   const kafka = createKafka(config.kafka, logger);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const redis = createRedis(config.redis, { connectionName: config.applicationId, maxRetriesPerRequest: 3 });
   const keys = statusKeys(config.redisKeyPrefix);
 
   const admin = kafka.admin();
@@ -97,7 +98,7 @@ export async function startResultsService(config: ResultsConfig, options: StartO
   await producer.connect();
   const onOutcome = (group: string, outcome: string) => metrics.deliveries.inc({ group, outcome });
   // Each consumer blocks on a connection of its own.
-  const blocking: Redis[] = [];
+  const blocking: Array<Redis | Cluster> = [];
   const blockingConnection = () => {
     const connection = redis.duplicate();
     blocking.push(connection);

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { OutboxError, ResultsViewError } from '../errors';
 import { parseOutboxEntry } from './status-outbox';
 import type { StatusChange } from './status-change';
@@ -13,7 +13,7 @@ export type DeliveryOutcome = 'delivered' | 'retry_later' | 'dropped';
 
 export interface OutboxConsumerOptions {
   /** A connection of its own: the consumer blocks on it. */
-  redis: Redis;
+  redis: Redis | Cluster;
   stream: string;
   /** One consumer group per destination (`slack`, `decisions`): each gets every change once. */
   group: string;

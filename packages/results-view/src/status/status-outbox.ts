@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { OutboxError } from '../errors';
 import type { ResultsRecord } from '../records';
 import { ADVANCE_NOT_NEWER, ADVANCE_UNCHANGED, loadStatusScripts, type StatusScripts } from './commands';
@@ -21,7 +21,7 @@ export class StatusOutbox {
   private readonly scripts: StatusScripts;
 
   constructor(
-    redis: Redis,
+    redis: Redis | Cluster,
     private readonly keys: StatusKeys,
   ) {
     this.scripts = loadStatusScripts(redis);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { OutboxError } from '../../errors';
 
 /**
@@ -22,7 +22,7 @@ export interface StatusScripts {
   advanceState(stateKey: string, outboxKey: string, args: Array<string | number>): Promise<number | string>;
 }
 
-export function loadStatusScripts(redis: Redis): StatusScripts {
+export function loadStatusScripts(redis: Redis | Cluster): StatusScripts {
   const client = redis as ScriptClient;
   const name = `advanceState_${SCRIPT_VERSION}`;
   if (typeof client[name] !== 'function') redis.defineCommand(name, { numberOfKeys: 2, lua: readFileSync(join(SCRIPTS_DIR, 'advanceState-2.lua'), 'utf8') });
