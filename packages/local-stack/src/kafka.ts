@@ -133,12 +133,16 @@ async function waitForMetadata(brokers: string[], process: ManagedProcess): Prom
   try {
     await waitFor(
       async () => {
-        if (!process.isRunning) throw new StackError('the Kafka broker exited during start-up (see kafka.log)');
         await admin.connect();
         const cluster = await admin.describeCluster();
         return cluster.brokers.length > 0;
       },
-      { description: `the Kafka broker at ${brokers.join(',')} to answer a metadata request`, timeoutMs: STARTUP_TIMEOUT_MS, intervalMs: 250 },
+      {
+        description: `the Kafka broker at ${brokers.join(',')} to answer a metadata request`,
+        timeoutMs: STARTUP_TIMEOUT_MS,
+        intervalMs: 250,
+        failFast: () => (process.isRunning ? undefined : new StackError('the Kafka broker exited during start-up (see kafka.log)')),
+      },
     );
   } finally {
     await admin.disconnect();

@@ -49,11 +49,14 @@ export async function startRedis(options: StartRedisOptions): Promise<RedisHandl
   try {
     await waitFor(
       async () => {
-        if (!process.isRunning) throw new StackError(`redis-server exited during start-up (see ${name}.log)`);
         if (client.status === 'wait' || client.status === 'end') await client.connect();
         return (await client.ping()) === 'PONG';
       },
-      { description: `redis-server on port ${port} to answer PING`, timeoutMs: STARTUP_TIMEOUT_MS },
+      {
+        description: `redis-server on port ${port} to answer PING`,
+        timeoutMs: STARTUP_TIMEOUT_MS,
+        failFast: () => (process.isRunning ? undefined : new StackError(`redis-server exited during start-up (see ${name}.log)`)),
+      },
     );
   } catch (error) {
     await process.stop();

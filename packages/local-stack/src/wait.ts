@@ -6,6 +6,8 @@ export interface WaitOptions {
   timeoutMs: number;
   /** Pause between two checks. */
   intervalMs?: number;
+  /** Checked before each attempt: an error returned ends the wait at once (e.g. the process being awaited died). */
+  failFast?: () => Error | undefined;
 }
 
 const DEFAULT_INTERVAL_MS = 100;
@@ -20,6 +22,8 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
   const interval = options.intervalMs ?? DEFAULT_INTERVAL_MS;
   let lastError: unknown;
   for (;;) {
+    const fatal = options.failFast?.();
+    if (fatal) throw fatal;
     try {
       const result = await check();
       if (result !== undefined && result !== false) return result;
