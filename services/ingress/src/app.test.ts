@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RequestHandler } from 'express';
 import { KafkaUnavailableError, ProduceRejectedError, type ProducerRecord } from '@abtest/kafka-io';
 import { Readiness, createLogger, createMetricsRegistry } from '@abtest/observability';
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, RECORD_HEADERS, signBody } from '@abtest/segment';
@@ -132,6 +133,17 @@ describe('Ingress app', () => {
       const refused = await post('/v1/webhook?topic=secret', track('m2'));
       expect(refused).toMatchObject({ status: 400, body: { error: { code: 'unknown_topic' } } });
       expect(sink.on('secret')).toHaveLength(0);
+      // The lean path and express (which gets other spellings of the content type) read the query alike.
+      for (const contentType of ['application/json', 'Application/JSON']) {
+        for (const query of ['topic=other&topic=events', 'topic=', 'topic']) {
+          const response = await post(`/v1/webhook?${query}`, track('m3'), { authorization: basic('wk_web'), 'content-type': contentType });
+          expect(response).toMatchObject({ status: 400, body: { error: { code: 'unknown_topic' } } });
+        }
+      }
+      expect((await post('/v1/webhook?topic=events&x=1', track('m4'))).status).toBe(200);
+      expect((await post('/v1/webhook?x=1&topic=other', track('m5'))).status).toBe(200);
+      expect(sink.on('other')).toHaveLength(2);
+      expect(sink.on('events')).toHaveLength(1);
     });
   });
 
@@ -251,6 +263,82 @@ describe('Ingress app', () => {
     it('should answer 500 when Kafka refuses the records for good', async () => {
       sink.failure = new ProduceRejectedError('too large');
       expect(await post('/v1/track', track('m1'))).toMatchObject({ status: 500, body: { error: { code: 'kafka_rejected' } } });
+    });
+  });
+
+  describe('lean event routes and express', () => {
+    it('should answer requests the lean path leaves to express the same way', async () => {
+      const raw = JSON.stringify(track('m1'));
+      const variants: [string, Record<string, string>][] = [
+        ['/v1/track', {}],
+        ['/v1/track/', {}],
+        ['/v1/track?x=1', {}],
+        ['/V1/Track', {}],
+        ['/v1/track', { 'content-type': 'application/json; charset=latin1' }],
+        ['/v1/track', { 'content-type': 'Application/JSON' }],
+        ['/v1/track', { 'content-type': 'text/plain;charset=UTF-8' }],
+        ['/v1/track', { 'content-encoding': 'identity' }],
+      ];
+      for (const [path, headers] of variants) {
+        expect(await post(path, raw, { authorization: basic('wk_web'), ...headers })).toEqual({
+          status: 200,
+          headers: expect.anything() as Headers,
+          body: { success: true, accepted: 1, rejected: [] },
+        });
+      }
+      expect(sink.on('events')).toHaveLength(variants.length);
+      const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+      expect(metrics).toContain(`http_requests_total{method="POST",route="/v1/track",status="200"} ${variants.length}`);
+      expect(metrics).toContain(`http_request_duration_seconds_count{method="POST",route="/v1/track",status="200"} ${variants.length}`);
+      expect(metrics).toContain(`http_request_size_bytes_count{route="/v1/track"} ${variants.length}`);
+      expect(metrics).toContain('http_requests_in_flight 1');
+      expect(metrics).toContain(`ingress_authentications_total{source="web",method="basic"} ${variants.length}`);
+    });
+
+    it('should read a chunked body (no Content-Length) through express', async () => {
+      const raw = JSON.stringify(track('m1'));
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(raw.slice(0, 10)));
+          controller.enqueue(new TextEncoder().encode(raw.slice(10)));
+          controller.close();
+        },
+      });
+      const response = await fetch(`${baseUrl}/v1/track`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic('wk_web') }, body, duplex: 'half' } as RequestInit);
+      expect(response.status).toBe(200);
+      expect(sink.on('events')).toHaveLength(1);
+    });
+
+    it('should refuse a compressed body and a wrong content type on either path', async () => {
+      expect(await post('/v1/track', '{}', { authorization: basic('wk_web'), 'content-encoding': 'gzip' })).toMatchObject({ status: 400, body: { error: { code: 'bad_content_type' } } });
+      expect(await post('/v1/batch', '{}', { authorization: basic('wk_web'), 'content-type': 'text/html' })).toMatchObject({ status: 400, body: { error: { code: 'bad_content_type' } } });
+      expect(await post('/v1/track', '[1]')).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
+      expect(sink.records).toEqual([]);
+      const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+      expect(metrics).toContain('ingress_request_errors_total{code="bad_content_type"} 2');
+      expect(metrics).toContain('ingress_request_errors_total{code="invalid_request"} 1');
+      expect(metrics).toContain('http_requests_total{method="POST",route="/v1/track",status="400"} 2');
+    });
+
+    it('should track every event request with the drain middleware', async () => {
+      server.close();
+      server.closeAllConnections();
+      let drained = 0;
+      const drain: RequestHandler = (_req, res, next) => {
+        drained += 1;
+        res.setHeader('X-Drained', 'yes');
+        next();
+      };
+      const app = createApp({ config, sink, readiness, registry: createMetricsRegistry({ collectDefaultMetrics: false }), logger: createLogger({ name: 'test', level: 'silent' }), clock: () => NOW, drain });
+      server = app.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const lean = await post('/v1/track', track('m1'));
+      const viaExpress = await post('/v1/webhook?topic=events', track('m2'));
+      const failed = await post('/v1/batch', '{"batch":');
+      expect([lean.status, viaExpress.status, failed.status]).toEqual([200, 200, 400]);
+      expect([lean, viaExpress, failed].map((response) => response.headers.get('x-drained'))).toEqual(['yes', 'yes', 'yes']);
+      expect(drained).toBe(3);
     });
   });
 

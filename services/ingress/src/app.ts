@@ -1,13 +1,18 @@
-import express, { type Express, type RequestHandler } from 'express';
+import { createServer } from 'node:http';
+import express, { type Express, type IRouter, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import { healthRouter, httpMetrics, type Logger, type Readiness } from '@abtest/observability';
 import type { IngressConfig } from './config';
-import { HttpError, errorHandler } from './errors';
+import { HttpError, errorHandler, type ErrorReplyOptions } from './errors';
 import { RequestAuthenticator } from './http/authenticate';
+import { parseJsonBody, rawJsonBody } from './http/body';
+import { leanEventRoutes } from './http/lean-routes';
+import { sendJson } from './http/reply';
 import { EventIngestor, type EventSink } from './ingest';
 import { IngressMetrics } from './metrics';
+import { credentialsOf, type EventRoute } from './routes/event-route';
 import { trackingRoutes } from './routes/tracking';
-import { webhookRoutes } from './routes/webhook';
+import { webhookRoute } from './routes/webhook';
 
 export interface AppDependencies {
   config: Pick<IngressConfig, 'sources' | 'acceptFirstEventSignature' | 'topics' | 'webhook' | 'retryAfterSeconds'>;
@@ -23,12 +28,18 @@ export interface AppDependencies {
   clock?: () => Date;
 }
 
-/** The ingress HTTP app; everything it uses is passed in. */
+/**
+ * The ingress HTTP app; everything it uses is passed in. Its `listen` serves
+ * the event routes' plain requests on Node's http module first (see
+ * leanEventRoutes) and everything else with express.
+ */
 export function createApp(deps: AppDependencies): Express {
   const { config } = deps;
   const metrics = new IngressMetrics(deps.registry);
   const authenticator = new RequestAuthenticator(config.sources, { acceptFirstEventSignature: config.acceptFirstEventSignature }, metrics);
   const ingestor = new EventIngestor({ sink: deps.sink, deadLetterTopic: config.topics.deadLetter, metrics, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const errors: ErrorReplyOptions = { logger: deps.logger, retryAfterSeconds: config.retryAfterSeconds, onError: (error) => metrics.requestError(error.code) };
+  const routes = [...trackingRoutes({ authenticator, ingestor, topic: config.topics.events }), webhookRoute({ authenticator, ingestor, topics: config.topics, limits: config.webhook })];
 
   const app = express();
   app.disable('x-powered-by');
@@ -36,10 +47,37 @@ export function createApp(deps: AppDependencies): Express {
   if (deps.drain) app.use(deps.drain);
   app.use(httpMetrics(deps.registry));
   // Event routes first and on the app itself: they are the hot path, and express tries routes in order.
-  trackingRoutes(app, { authenticator, ingestor, topic: config.topics.events });
-  webhookRoutes(app, { authenticator, ingestor, topics: config.topics, limits: config.webhook });
+  mountEventRoutes(app, routes);
   app.use(healthRouter({ readiness: deps.readiness, registry: deps.registry, ...(deps.extraRegistries ? { extraRegistries: deps.extraRegistries } : {}) }));
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
-  app.use(errorHandler({ logger: deps.logger, retryAfterSeconds: config.retryAfterSeconds, onError: (error) => metrics.requestError(error.code) }));
+  app.use(errorHandler(errors));
+
+  const listener = leanEventRoutes({ routes, fallback: app, registry: deps.registry, errors, ...(deps.drain ? { drain: deps.drain } : {}) });
+  // As express' own listen, with the lean event routes in front of the app.
+  app.listen = function listen(...args: unknown[]) {
+    const server = createServer(listener);
+    const last = args[args.length - 1];
+    if (typeof last === 'function') {
+      let called = false;
+      const done = (...results: unknown[]) => {
+        if (called) return;
+        called = true;
+        (last as (...results: unknown[]) => void)(...results);
+      };
+      args[args.length - 1] = done;
+      server.once('error', done);
+    }
+    return server.listen(...(args as Parameters<typeof server.listen>));
+  } as Express['listen'];
   return app;
+}
+
+/** The event routes on express, for the requests the lean path leaves to it. */
+function mountEventRoutes(router: IRouter, routes: readonly EventRoute[]): void {
+  for (const route of routes) {
+    router.post(route.path, rawJsonBody(route.limit, route.limitName), async (req, res) => {
+      const body = parseJsonBody(req.body);
+      sendJson(res, 200, await route.handle({ body, credentials: credentialsOf(req.headers), topic: req.query.topic }));
+    });
+  }
 }

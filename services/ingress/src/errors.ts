@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import { KafkaIoError } from '@abtest/kafka-io';
 import { sendJson } from './http/reply';
@@ -103,14 +104,28 @@ export function errorBody(error: HttpError): { success: false; error: Record<str
   return { success: false, error: { code: error.code, message: error.message, ...error.extra } };
 }
 
-/** Express's last handler: one place where errors become answers, metrics and logs. */
-export function errorHandler(options: { logger: Logger; retryAfterSeconds: number; onError: (error: HttpError) => void }): ErrorRequestHandler {
+export interface ErrorReplyOptions {
+  logger: Logger;
+  retryAfterSeconds: number;
+  onError: (error: HttpError) => void;
+}
+
+/**
+ * Answers a request that failed: one place where errors become answers,
+ * metrics and logs (express' last handler and the lean event routes).
+ */
+export function replyWithError(res: ServerResponse, error: unknown, path: string, options: ErrorReplyOptions): void {
+  const httpError = toHttpError(error, options.retryAfterSeconds);
+  options.onError(httpError);
+  if (httpError.status >= 500) options.logger.error({ err: error, path, code: httpError.code }, 'request failed');
+  if (httpError.extra.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(httpError.extra.retryAfterSeconds));
+  sendJson(res, httpError.status, errorBody(httpError));
+}
+
+/** Express's last handler. */
+export function errorHandler(options: ErrorReplyOptions): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
-    const httpError = toHttpError(error, options.retryAfterSeconds);
-    options.onError(httpError);
-    if (httpError.status >= 500) options.logger.error({ err: error, path: req.path, code: httpError.code }, 'request failed');
-    if (httpError.extra.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(httpError.extra.retryAfterSeconds));
-    sendJson(res, httpError.status, errorBody(httpError));
+    replyWithError(res, error, req.path, options);
   };
 }

@@ -62,7 +62,13 @@ export class EventIngestor {
 
     const { metrics } = this.options;
     metrics.requestEvents(request.messages.length);
-    for (const event of accepted) metrics.accepted(event.type);
+    const [first] = accepted;
+    if (accepted.length === 1 && first) metrics.accepted(first.type);
+    else if (accepted.length > 1) {
+      const byType = new Map<string, number>();
+      for (const event of accepted) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
+      for (const [type, count] of byType) metrics.accepted(type, count);
+    }
     for (const event of rejected) metrics.rejected(event.type, event.reason);
     const summaries = rejected.map((event) => ({ index: event.index, reason: event.reason, errors: event.issues }));
     if (accepted.length === 0) {

@@ -4,12 +4,19 @@ import type { ErrorCode } from './errors';
 
 const EVENTS_PER_REQUEST_BUCKETS = [1, 10, 100, 500, 1_000, 2_500, 4_000];
 
+interface Increment {
+  inc(value?: number): void;
+}
+
 /** The ingress' own metrics; HTTP and producer metrics come from their packages. */
 export class IngressMetrics {
   private readonly events: Counter<'type' | 'outcome' | 'reason'>;
   private readonly rejections: Counter<'code'>;
   private readonly authentications: Counter<'source' | 'method'>;
   private readonly eventsPerRequest: Histogram;
+  /** Labelled children of the hot counters, looked up once per label values (all bounded). */
+  private readonly acceptedByType = new Map<string, Increment>();
+  private readonly authenticatedBy = new Map<string, Increment>();
 
   constructor(registry: Registry) {
     this.events = new Counter({
@@ -24,7 +31,13 @@ export class IngressMetrics {
   }
 
   accepted(type: string, count = 1): void {
-    this.events.inc({ type: typeLabel(type), outcome: 'accepted', reason: '' }, count);
+    const label = typeLabel(type);
+    let child = this.acceptedByType.get(label);
+    if (!child) {
+      child = this.events.labels({ type: label, outcome: 'accepted', reason: '' });
+      this.acceptedByType.set(label, child);
+    }
+    child.inc(count);
   }
 
   rejected(type: string | undefined, reason: string): void {
@@ -36,7 +49,13 @@ export class IngressMetrics {
   }
 
   authenticated(source: string, method: string): void {
-    this.authentications.inc({ source, method });
+    const key = `${source}\n${method}`;
+    let child = this.authenticatedBy.get(key);
+    if (!child) {
+      child = this.authentications.labels({ source, method });
+      this.authenticatedBy.set(key, child);
+    }
+    child.inc();
   }
 
   requestEvents(count: number): void {

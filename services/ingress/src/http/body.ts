@@ -1,4 +1,5 @@
-import type { Request, RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'express';
 import getRawBody from 'raw-body';
 import { BadRequestError, PayloadTooLargeError } from '../errors';
 
@@ -40,15 +41,57 @@ export function rawJsonBody(limit: number, limitName: string): RequestHandler {
   };
 }
 
-/** The parsed body of a request that went through rawJsonBody. */
-export function parseJsonBody(req: Request): JsonBody {
-  const raw: unknown = req.body;
+/** Parses a body read by rawJsonBody or readBody. */
+export function parseJsonBody(raw: unknown): JsonBody {
   if (!Buffer.isBuffer(raw) || raw.length === 0) throw new BadRequestError('invalid_json', 'the body is empty: expected JSON');
   try {
     return { raw, value: JSON.parse(raw.toString('utf8')), bytes: raw.length };
   } catch (error) {
     throw new BadRequestError('invalid_json', `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * The lean routes' body reader: what rawJsonBody does for a request whose
+ * Content-Length (`length`) is known and within the limit (the caller checked
+ * both, and the content type). Node's parser enforces the Content-Length; a
+ * request aborted midway is a 400, like raw-body says.
+ */
+export function readBody(req: IncomingMessage, length: number, callback: (error: unknown, raw: Buffer | undefined) => void): void {
+  let first: Buffer | undefined;
+  let chunks: Buffer[] | undefined;
+  let received = 0;
+  let complete = false;
+  const finish = (error: unknown, raw: Buffer | undefined) => {
+    if (complete) return;
+    complete = true;
+    req.removeListener('data', onData);
+    req.removeListener('end', onEnd);
+    req.removeListener('error', onError);
+    if (error !== undefined) {
+      req.unpipe();
+      req.pause();
+    }
+    callback(error, raw);
+  };
+  const onData = (chunk: Buffer) => {
+    received += chunk.length;
+    if (first === undefined) first = chunk;
+    else (chunks ??= [first]).push(chunk);
+  };
+  const onEnd = () => {
+    if (received !== length) return finish(new BadRequestError('invalid_request', 'request size did not match content length'), undefined);
+    finish(undefined, chunks ? Buffer.concat(chunks, received) : (first ?? Buffer.alloc(0)));
+  };
+  const onError = (error: unknown) => finish(isAbort(error) ? new BadRequestError('invalid_request', 'request aborted') : error, undefined);
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onError);
+}
+
+/** Node reports a request whose client went away as an ECONNRESET error ("aborted"). */
+function isAbort(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'ECONNRESET';
 }
 
 /** raw-body reports problems as errors with a `type`. */
