@@ -1,4 +1,4 @@
-import type { Admin, Batch, Consumer, ITopicConfig } from 'kafkajs';
+import { Partitioners, type Admin, type Batch, type Consumer, type ITopicConfig } from 'kafkajs';
 import { loadStateScripts, type StateScripts } from './commands';
 import { DEFAULTS, HEARTBEATS_PER_SESSION, type StreamsConfig } from './config';
 import { StreamsError, TopologyError } from './errors';
@@ -11,6 +11,13 @@ import { changelogTopic, type Subtopology, type Topology } from './topology';
 export type StreamsState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
 
 const HEARTBEAT_WHILE_WAITING_MS = 2_000;
+const defaultPartitioner = Partitioners.DefaultPartitioner();
+
+/** The partition kafkajs' default producer partitioner gives a key. */
+function partitionOfKey(key: string, partitions: number): number {
+  const partitionMetadata = Array.from({ length: partitions }, (_, id) => ({ partitionId: id, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+  return defaultPartitioner({ topic: '', partitionMetadata, message: { key, value: null } });
+}
 /** Backoff between attempts to re-initialize a failed task. */
 const RECOVERY_BACKOFF_MS = 200;
 const RECOVERY_BACKOFF_MAX_MS = 5_000;
@@ -69,17 +76,18 @@ export class KafkaStreams {
     return this.state === 'RUNNING' && assigned.length > 0 && assigned.every((id) => this.tasks.get(id)?.isReady === true);
   }
 
-  /** Partitions of a sub-topology (known after start()). */
-  partitionsOf(subtopology: number): number {
-    const count = this.partitionCounts.get(subtopology);
-    if (count === undefined) throw new StreamsError('the runtime has not started yet');
-    return count;
-  }
-
-  /** Reads one committed store entry straight from Redis (Kafka Streams' interactive queries). */
-  async query<V>(store: string, partition: number, key: string): Promise<V | undefined> {
+  /**
+   * Reads one committed store entry straight from Redis (Kafka Streams'
+   * interactive queries). The entry is found on the partition the default
+   * (Java-compatible murmur2) partitioner gives its key: stores are keyed as
+   * the records of their sub-topology's source.
+   */
+  async query<V>(store: string, key: string): Promise<V | undefined> {
     const subtopology = this.topology.subtopologies.find((s) => s.stores.some((d) => d.name === store));
     if (!subtopology) throw new StreamsError(`no sub-topology has a state store named "${store}"`);
+    const partitions = this.partitionCounts.get(subtopology.id);
+    if (partitions === undefined) throw new StreamsError('the runtime has not started yet');
+    const partition = partitionOfKey(key, partitions);
     const raw = await this.config.redis.get(taskKeys(this.settings.keyPrefix, this.topology.applicationId, `${subtopology.id}_${partition}`).entry(store, key));
     return raw === null ? undefined : (JSON.parse(raw) as V);
   }
