@@ -87,6 +87,11 @@ export class StreamTask {
     const { topology, subtopology, partition, kafka } = this.deps;
     this.producer = kafka.producer({ transactionalId: `${topology.applicationId}-${this.id}`, idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
+    // Fence now, before reading the changelog and the offsets: kafkajs registers the transactional id
+    // (InitProducerId, which completes or aborts the previous owner's open transaction) only at the
+    // first transaction. Fencing later let a commit of the previous owner land between our restore
+    // and our offset fetch: its offsets counted as done, its state in neither Redis nor our restore.
+    await (await this.producer.transaction()).abort();
     await this.restore(heartbeat);
     for (const topic of subtopology.sourceTopics) {
       const [committed] = await this.deps.admin.fetchOffsets({ groupId: topology.applicationId, topics: [topic] });
