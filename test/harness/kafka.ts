@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type ITopicConfig, type KafkaMessage } from 'kafkajs';
+import { createTopicsWithLeaders } from '@abtest/kafka-io';
 import { waitFor } from '@abtest/local-stack';
 import { testStackEnv } from './env';
 
@@ -14,7 +15,7 @@ export function testKafka(clientId = uniqueName('test')): Kafka {
 
 /** Creates topics and waits until each has a leader for every partition. */
 export async function createTopics(admin: Admin, topics: ITopicConfig[]): Promise<void> {
-  await admin.createTopics({ topics, waitForLeaders: true });
+  await createTopicsWithLeaders(admin, topics);
 }
 
 export interface ConsumedRecord {

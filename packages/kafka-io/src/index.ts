@@ -9,7 +9,7 @@ export {
   type KafkaEnv,
   type SaslMechanism,
 } from './config';
-export { ensureTopics, topicsPresent, type TopicSpec, type TopicConfigDrift, type EnsureTopicsResult } from './topics';
+export { ensureTopics, topicsPresent, metadataOfNewTopics, createTopicsWithLeaders, type TopicSpec, type TopicConfigDrift, type EnsureTopicsResult } from './topics';
 export { BatchingProducer, BATCHING_PRODUCER_DEFAULTS, type BatchingProducerOptions, type ProducerRecord } from './batching-producer';
 export { ThreadedProducer, type ThreadedProducerOptions } from './threaded-producer';
 export {

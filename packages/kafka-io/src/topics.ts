@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { ConfigResourceTypes, type Admin, type ITopicConfig } from 'kafkajs';
 import { TopicMismatchError } from './errors';
 
 /** What a topic must look like. */
@@ -39,17 +39,17 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
   const present = new Set(await admin.listTopics());
   const missing = specs.filter((spec) => !present.has(spec.topic));
   if (missing.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((spec) => ({
+    await createTopicsWithLeaders(
+      admin,
+      missing.map((spec) => ({
         topic: spec.topic,
         numPartitions: spec.numPartitions ?? -1,
         replicationFactor: spec.replicationFactor ?? -1,
         configEntries: Object.entries(spec.configEntries ?? {}).map(([name, value]) => ({ name, value })),
       })),
-    });
+    );
   }
-  const metadata = await admin.fetchTopicMetadata({ topics: specs.map((spec) => spec.topic) });
+  const metadata = await metadataOfNewTopics(admin, specs.map((spec) => spec.topic));
   for (const spec of specs) {
     const partitions = metadata.topics.find((topic) => topic.name === spec.topic)?.partitions.length ?? 0;
     if (spec.numPartitions !== undefined && partitions !== spec.numPartitions) {
@@ -59,6 +59,33 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
   const existing = specs.filter((spec) => present.has(spec.topic));
   return { created: missing.map((spec) => spec.topic), existing: existing.map((spec) => spec.topic), configDrift: await configDrift(admin, existing) };
 }
+
+const PROPAGATION_ATTEMPTS = 25;
+const PROPAGATION_BACKOFF_MS = 200;
+
+/**
+ * Runs `request` again while a just-created topic is not yet known to every
+ * broker (UNKNOWN_TOPIC_OR_PARTITION, no leader yet): the moment after this
+ * or another instance created it. kafkajs' own wait for leaders retries only
+ * the second of the two.
+ */
+async function whileTopicsPropagate<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (attempt >= PROPAGATION_ATTEMPTS || (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, PROPAGATION_BACKOFF_MS));
+    }
+  }
+}
+
+/** Topic metadata, waiting out a topic's creation still propagating. */
+export const metadataOfNewTopics = (admin: Admin, topics: string[]): ReturnType<Admin['fetchTopicMetadata']> => whileTopicsPropagate(() => admin.fetchTopicMetadata({ topics }));
+
+/** Creates topics (existing ones are left alone) and waits for their leaders, also while their creation still propagates. */
+export const createTopicsWithLeaders = (admin: Admin, topics: ITopicConfig[]): Promise<boolean> => whileTopicsPropagate(() => admin.createTopics({ topics, waitForLeaders: true }));
 
 async function configDrift(admin: Admin, specs: readonly TopicSpec[]): Promise<TopicConfigDrift[]> {
   const withConfig = specs.filter((spec) => Object.keys(spec.configEntries ?? {}).length > 0);

@@ -18,7 +18,11 @@ export interface StreamsConfig {
   maxPendingChanges?: number;
   /** Committed entries each task keeps in memory to save Redis reads. Default 100000. */
   cacheEntriesPerTask?: number;
-  /** Partitions of repartition topics. Default: those of the first source topic. */
+  /**
+   * Partitions of repartition topics. Default: those of the first source topic.
+   * A repartition topic read in one sub-topology together with external topics
+   * always gets their partition count (co-partitioning), whatever this says.
+   */
   repartitionPartitions?: number;
   /** Replication factor of internal topics. Default: the broker's default (-1). */
   replicationFactor?: number;

@@ -1,12 +1,15 @@
-import { Partitioners, type Admin, type Batch, type Consumer, type ITopicConfig } from 'kafkajs';
+import { PartitionAssigners, Partitioners, type Admin, type Batch, type Consumer, type PartitionAssigner } from 'kafkajs';
 import { loadStateScripts, type StateScripts } from './commands';
 import { DEFAULTS, HEARTBEATS_PER_SESSION, type StreamsConfig } from './config';
-import { StreamsError, TopologyError } from './errors';
+import { StreamsError } from './errors';
+import { createInternalTopics } from './internal-topics';
 import { taskKeys } from './keys';
 import { createStreamsMetrics, type StreamsMetrics } from './metrics';
-import { MAX_SEND_BYTES, StreamTask } from './task';
+import { createStreamsPartitionAssigner } from './partition-assigner';
+import { StreamTask } from './task';
+import { taskIdOf } from './task-assignor';
 import { TaskState } from './task-state';
-import { changelogTopic, type Subtopology, type Topology } from './topology';
+import type { Subtopology, Topology } from './topology';
 
 export type StreamsState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
 
@@ -23,8 +26,6 @@ const RECOVERY_BACKOFF_MS = 200;
 const RECOVERY_BACKOFF_MAX_MS = 5_000;
 /** Larger fetches mean fewer, larger batches: each costs a fixed number of Redis round trips. */
 const FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
-/** Internal topics accept a commit's largest produce request (MAX_SEND_BYTES) as one batch. */
-const INTERNAL_TOPIC_MAX_MESSAGE_BYTES = 2 * MAX_SEND_BYTES;
 
 interface TaskSlot {
   task: StreamTask;
@@ -45,7 +46,9 @@ export class KafkaStreams {
   private admin: Admin | undefined;
   private readonly scripts: StateScripts;
   private readonly tasks = new Map<string, TaskSlot>();
-  private readonly partitionCounts = new Map<number, number>();
+  /** Tasks being recovered: their partitions wait, whatever source topic a batch comes from, until the consumer is rewound. */
+  private readonly recovering = new Map<string, Promise<void>>();
+  private partitionCounts = new Map<number, number>();
   private readonly metrics: StreamsMetrics;
   private commitTimer: NodeJS.Timeout | undefined;
   private assignment: Record<string, number[]> = {};
@@ -76,19 +79,32 @@ export class KafkaStreams {
     return this.state === 'RUNNING' && assigned.length > 0 && assigned.every((id) => this.tasks.get(id)?.isReady === true);
   }
 
+  /** The tasks (`<sub-topology>_<partition>`) of this instance's current assignment, sorted. */
+  assignedTasks(): string[] {
+    const ids = Object.entries(this.assignment).flatMap(([topic, partitions]) => partitions.map((p) => this.taskIdFor(topic, p)));
+    return [...new Set(ids)].sort();
+  }
+
+  /** This instance's current partition assignment: topic → partitions (a copy). */
+  assignedPartitions(): Record<string, number[]> {
+    return Object.fromEntries(Object.entries(this.assignment).map(([topic, partitions]) => [topic, [...partitions]]));
+  }
+
   /**
    * Reads one committed store entry straight from Redis (Kafka Streams'
    * interactive queries). The entry is found on the partition the default
-   * (Java-compatible murmur2) partitioner gives its key: stores are keyed as
-   * the records of their sub-topology's source.
+   * (Java-compatible murmur2) partitioner gives `partitionKey`: by default its
+   * own key, as when a store is keyed as the records of its sub-topology's
+   * source; a store whose keys extend the record key (e.g. `<experiment>|<cell>`
+   * in the experiment's partition) passes the record key.
    */
-  async query<V>(store: string, key: string): Promise<V | undefined> {
+  async query<V>(store: string, key: string, partitionKey: string = key): Promise<V | undefined> {
     const subtopology = this.topology.subtopologies.find((s) => s.stores.some((d) => d.name === store));
     if (!subtopology) throw new StreamsError(`no sub-topology has a state store named "${store}"`);
     const partitions = this.partitionCounts.get(subtopology.id);
     if (partitions === undefined) throw new StreamsError('the runtime has not started yet');
-    const partition = partitionOfKey(key, partitions);
-    const raw = await this.config.redis.get(taskKeys(this.settings.keyPrefix, this.topology.applicationId, `${subtopology.id}_${partition}`).entry(store, key));
+    const partition = partitionOfKey(partitionKey, partitions);
+    const raw = await this.config.redis.get(taskKeys(this.settings.keyPrefix, this.topology.applicationId, taskIdOf(subtopology.id, partition)).entry(store, key));
     return raw === null ? undefined : (JSON.parse(raw) as V);
   }
 
@@ -97,7 +113,7 @@ export class KafkaStreams {
     const { kafka, logger } = this.config;
     this.admin = kafka.admin();
     await this.admin.connect();
-    await this.createInternalTopics(this.admin);
+    this.partitionCounts = await createInternalTopics(this.admin, this.topology, { repartitionPartitions: this.config.repartitionPartitions, replicationFactor: this.settings.replicationFactor });
     const sessionTimeout = this.config.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs;
     const consumer = kafka.consumer({
       groupId: this.topology.applicationId,
@@ -107,6 +123,7 @@ export class KafkaStreams {
       maxBytes: FETCH_BYTES_PER_PARTITION * 8,
       sessionTimeout,
       heartbeatInterval: Math.max(100, Math.floor(sessionTimeout / HEARTBEATS_PER_SESSION)),
+      partitionAssigners: this.partitionAssigners(),
     });
     this.consumer = consumer;
     await consumer.connect();
@@ -122,7 +139,7 @@ export class KafkaStreams {
       autoCommit: false,
       eachBatchAutoResolve: false,
       // Every task may process at once: while one waits on Redis or Kafka, others use the CPU.
-      partitionsConsumedConcurrently: [...this.partitionCounts.values()].reduce((sum, n) => sum + n, 0),
+      partitionsConsumedConcurrently: this.topology.subtopologies.reduce((sum, s) => sum + (this.partitionCounts.get(s.id) ?? 0) * s.sourceTopics.length, 0),
       eachBatch: (payload) => this.onBatch(payload.batch, payload),
     });
     this.commitTimer = setInterval(() => void this.commitDueTasks(), Math.max(10, Math.floor(this.settings.commitIntervalMs / 4)));
@@ -146,49 +163,21 @@ export class KafkaStreams {
     this.state = 'NOT_RUNNING';
   }
 
-  private async createInternalTopics(admin: Admin): Promise<void> {
-    const [first] = this.topology.subtopologies;
-    if (!first) throw new TopologyError('the topology has no source');
-    const inputPartitions = await this.partitionsOfTopics(admin, first.sourceTopics.filter((t) => !this.topology.repartitionTopics.includes(t)));
-    const repartitionPartitions = this.config.repartitionPartitions ?? inputPartitions;
-    const topics: ITopicConfig[] = this.topology.repartitionTopics.map((topic) => ({
-      topic,
-      numPartitions: repartitionPartitions,
-      replicationFactor: this.settings.replicationFactor,
-      configEntries: [{ name: 'max.message.bytes', value: String(INTERNAL_TOPIC_MAX_MESSAGE_BYTES) }],
-    }));
-    for (const subtopology of this.topology.subtopologies) {
-      const internal = subtopology.sourceTopics.every((t) => this.topology.repartitionTopics.includes(t));
-      const partitions = internal ? repartitionPartitions : await this.partitionsOfTopics(admin, subtopology.sourceTopics);
-      this.partitionCounts.set(subtopology.id, partitions);
-      for (const store of subtopology.stores) topics.push(this.changelogTopicConfig(store, partitions));
-    }
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
-  }
-
-  private changelogTopicConfig(store: Subtopology['stores'][number], partitions: number): ITopicConfig {
-    const configEntries = [
-      { name: 'cleanup.policy', value: store.retentionMs ? 'compact,delete' : 'compact' },
-      { name: 'max.message.bytes', value: String(INTERNAL_TOPIC_MAX_MESSAGE_BYTES) },
-    ];
-    if (store.retentionMs) configEntries.push({ name: 'retention.ms', value: String(store.retentionMs) });
-    return { topic: changelogTopic(this.topology.applicationId, store.name), numPartitions: partitions, replicationFactor: this.settings.replicationFactor, configEntries };
-  }
-
-  /** Source topics of one sub-topology must be co-partitioned: one task reads the same partition of each. */
-  private async partitionsOfTopics(admin: Admin, topics: string[]): Promise<number> {
-    const metadata = await admin.fetchTopicMetadata({ topics });
-    const counts = new Set(metadata.topics.map((t) => t.partitions.length));
-    if (counts.size !== 1) throw new TopologyError(`source topics ${topics.join(', ')} must exist and have the same number of partitions (found ${[...counts].join(', ') || 'none'})`);
-    return [...counts][0] as number;
+  /**
+   * Tasks, not partitions, are assigned (see partition-assigner.ts). Where
+   * every sub-topology reads one topic, round-robin is offered as a second
+   * choice: it keeps tasks whole there, and lets a group of instances
+   * that know only round-robin be upgraded one instance at a time.
+   */
+  private partitionAssigners(): PartitionAssigner[] {
+    const streams = createStreamsPartitionAssigner(this.topology, { ownedTasks: () => this.assignedTasks(), logger: this.config.logger });
+    return this.topology.subtopologies.every((s) => s.sourceTopics.length === 1) ? [streams, PartitionAssigners.roundRobin] : [streams];
   }
 
   private taskIdFor(topic: string, partition: number): string {
     const subtopology = this.topology.subtopologies.find((s) => s.sourceTopics.includes(topic));
     if (!subtopology) throw new StreamsError(`topic ${topic} is not a source of this topology`);
-    return `${subtopology.id}_${partition}`;
+    return taskIdOf(subtopology.id, partition);
   }
 
   private onAssignment(assignment: Record<string, number[]>): void {
@@ -203,7 +192,16 @@ export class KafkaStreams {
         await slot.task.close();
       }).catch((error: unknown) => this.config.logger.warn({ task: id, error: String(error) }, 'closing a revoked task failed'));
     }
-    for (const [topic, partitions] of Object.entries(assignment)) for (const partition of partitions) this.slotFor(topic, partition);
+    // A task whose initialization fails (e.g. a broker not yet leader of a new changelog) is retried with backoff while assigned.
+    const watched = new Set<string>();
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      for (const partition of partitions) {
+        const slot = this.slotFor(topic, partition);
+        if (watched.has(slot.task.id)) continue;
+        watched.add(slot.task.id);
+        slot.ready.catch(() => void this.reinitialize(topic, partition));
+      }
+    }
     this.state = 'RUNNING';
     this.config.logger.info({ assignment }, 'partitions assigned');
   }
@@ -249,6 +247,12 @@ export class KafkaStreams {
   }
 
   private async onBatch(batch: Batch, payload: { resolveOffset(offset: string): void; heartbeat(): Promise<void>; isStale(): boolean; isRunning(): boolean }): Promise<void> {
+    const recovery = this.recovering.get(this.taskIdFor(batch.topic, batch.partition));
+    if (recovery) {
+      // Fetched from before the rewind: dropped unresolved, the partition is fetched again from where the recovery put it.
+      await this.awaitWithHeartbeat(recovery, payload.heartbeat);
+      return;
+    }
     const slot = this.slotFor(batch.topic, batch.partition);
     await this.awaitWithHeartbeat(slot.ready, payload.heartbeat);
     if (payload.isStale() || !payload.isRunning() || this.tasks.get(slot.task.id) !== slot) return;
@@ -311,6 +315,17 @@ export class KafkaStreams {
     this.metrics.taskRecoveries.inc({ reason: error instanceof Error ? error.name : 'unknown' });
     this.config.logger.warn({ task: task.id, error: error instanceof Error ? error.message : String(error) }, 'task failed; re-initializing it from Kafka');
     this.tasks.delete(task.id);
+    let recovered: () => void = () => undefined;
+    this.recovering.set(task.id, new Promise<void>((resolve) => (recovered = resolve)));
+    try {
+      await this.reinitializeAndRewind(task, topic);
+    } finally {
+      this.recovering.delete(task.id);
+      recovered();
+    }
+  }
+
+  private async reinitializeAndRewind(task: StreamTask, topic: string): Promise<void> {
     await task.commitInFlight?.catch(() => undefined);
     await task.serialize(() => task.close()).catch((closeError: unknown) => this.config.logger.warn({ task: task.id, error: String(closeError) }, 'closing a failed task failed'));
     // Until the task is back, nothing may process its partition: the consumer's position is past what was committed.

@@ -16,3 +16,27 @@ export function createStreamsMetrics(registry: Registry | undefined) {
 }
 
 export type StreamsMetrics = ReturnType<typeof createStreamsMetrics>;
+
+/**
+ * Metrics of GlobalTables. Several tables may share one registry: a metric
+ * registered there already is reused (each table sets its own `topic` label).
+ */
+export function createGlobalTableMetrics(registry: Registry | undefined) {
+  const registers = registry ? [registry] : [];
+  const existing = (name: string) => registry?.getSingleMetric(name);
+  const counter = (name: string, help: string) => {
+    const metric = existing(name);
+    return metric instanceof Counter ? (metric as Counter<'topic'>) : new Counter({ name, help, labelNames: ['topic'], registers });
+  };
+  const caughtUp = existing('streams_global_table_caught_up');
+  return {
+    records: counter('streams_global_table_records_total', 'Records a global table delivered to onRecord, by topic'),
+    recordErrors: counter('streams_global_table_record_errors_total', 'Records of a global table that onRecord rejected (logged and skipped), by topic'),
+    caughtUp:
+      caughtUp instanceof Gauge
+        ? (caughtUp as Gauge<'topic'>)
+        : new Gauge({ name: 'streams_global_table_caught_up', help: '1 once a global table has read its topic up to the end offsets it found at start', labelNames: ['topic'], registers }),
+  };
+}
+
+export type GlobalTableMetrics = ReturnType<typeof createGlobalTableMetrics>;

@@ -13,8 +13,12 @@ export interface ProcessorContext {
   readonly taskId: string;
   readonly partition: number;
   getStateStore<V>(name: string): KeyValueStore<V>;
-  /** Sends a record to every child of the current processor. */
-  forward<V>(record: OutputRecord<V>): void;
+  /**
+   * Sends a record to every child of the current processor, or only to the
+   * child named `childName` (Kafka Streams' `To.child(name)`); an unknown
+   * name throws a StreamsError.
+   */
+  forward<V>(record: OutputRecord<V>, childName?: string): void;
 }
 
 /**

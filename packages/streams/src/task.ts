@@ -1,9 +1,11 @@
 import type { Admin, Kafka, KafkaMessage, Message, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
 import { StateLostError, StreamsError } from './errors';
+import { forwardTargets } from './forwarding';
 import type { Logger } from './logger';
 import type { Processor, ProcessorContext } from './processor';
 import type { OutputRecord, StoreKey, StreamRecord } from './record';
 import { EXPIRE_AT_HEADER, restoreStores, type StateRestoreListener } from './restorer';
+import { taskIdOf } from './task-assignor';
 import type { StoreChange, TaskState } from './task-state';
 import { CHANGELOG_SUFFIX, changelogTopic, type SinkNode, type Subtopology, type Topology } from './topology';
 
@@ -58,9 +60,16 @@ export class StreamTask {
   private inFlight: Promise<CommitOutcome> | undefined;
   private lastCommitAt = Date.now();
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Set when a batch or a commit failed: the task's pending state may hold a
+   * half-processed batch, so it must never be committed. With several source
+   * topics, batches of the other topics are queued behind the failed one and
+   * would otherwise process and commit it before the runtime recovers the task.
+   */
+  private failure: unknown;
 
   constructor(private readonly deps: TaskDependencies) {
-    this.id = `${deps.subtopology.id}_${deps.partition}`;
+    this.id = taskIdOf(deps.subtopology.id, deps.partition);
   }
 
   get partition(): number {
@@ -124,6 +133,16 @@ export class StreamTask {
 
   /** Processes fetched records of one source topic into pending state and outputs. */
   async process(topic: string, messages: KafkaMessage[], partition: number): Promise<number> {
+    if (this.failure !== undefined) throw new TaskCorruptedError(`task ${this.id} failed earlier and must be re-initialized`, { cause: this.failure });
+    try {
+      return await this.processBatch(topic, messages, partition);
+    } catch (error) {
+      this.failure = error;
+      throw error;
+    }
+  }
+
+  private async processBatch(topic: string, messages: KafkaMessage[], partition: number): Promise<number> {
     const next = this.processedNext.get(topic) ?? -1n;
     const fresh = messages.filter((m) => BigInt(m.offset) >= next);
     if (fresh.length === 0) return 0;
@@ -150,7 +169,7 @@ export class StreamTask {
   }
 
   commitDue(commitIntervalMs: number, maxPendingChanges: number, now = Date.now()): boolean {
-    return this.dirty && this.inFlight === undefined && (now - this.lastCommitAt >= commitIntervalMs || this.deps.state.pendingChangeCount >= maxPendingChanges);
+    return this.dirty && this.failure === undefined && this.inFlight === undefined && (now - this.lastCommitAt >= commitIntervalMs || this.deps.state.pendingChangeCount >= maxPendingChanges);
   }
 
   /** The commit in flight, if any. */
@@ -165,7 +184,7 @@ export class StreamTask {
    * one is in flight or nothing is pending.
    */
   startCommit(): Promise<CommitOutcome> | undefined {
-    if (!this.dirty || this.inFlight) return undefined;
+    if (!this.dirty || this.inFlight || this.failure !== undefined) return undefined;
     const changes = this.deps.state.beginCommit();
     const outputs = [...this.outputs].map(([sink, records]) => ({ sink, records }));
     for (const [sink, byKey] of this.merged) outputs.push({ sink, records: [...byKey.values()] });
@@ -178,7 +197,10 @@ export class StreamTask {
     this.inFlight = commit;
     void commit.then(
       () => (this.inFlight = undefined),
-      () => (this.inFlight = undefined),
+      (error: unknown) => {
+        this.failure = error;
+        this.inFlight = undefined;
+      },
     );
     return commit;
   }
@@ -233,9 +255,10 @@ export class StreamTask {
       await this.deps.state.prefetch(wanted);
     }
     const children = this.deps.topology.children(name);
-    this.currentForward = (record) => {
+    this.currentForward = (record, childName) => {
+      const targets = forwardTargets(name, children, childName);
       const forwarded: StreamRecord = { key: record.key, value: record.value, timestamp: record.timestamp ?? this.currentTimestamp, headers: record.headers ?? {}, topic: '', partition: this.partition, offset: '-1' };
-      for (const child of children) appendAll(inputs, child.name, [forwarded]);
+      for (const child of targets) appendAll(inputs, child.name, [forwarded]);
     };
     for (const record of records) {
       this.currentTimestamp = record.timestamp;
@@ -243,7 +266,7 @@ export class StreamTask {
     }
   }
 
-  private currentForward: (record: OutputRecord) => void = () => undefined;
+  private currentForward: (record: OutputRecord, childName?: string) => void = () => undefined;
   private currentTimestamp = 0;
 
   private context(processorName: string): ProcessorContext {
@@ -256,7 +279,7 @@ export class StreamTask {
         if (node?.kind !== 'processor' || !node.stores.includes(name)) throw new StreamsError(`processor "${processorName}" is not connected to state store "${name}"`);
         return this.deps.state.store(name);
       },
-      forward: (record) => this.currentForward(record),
+      forward: (record, childName) => this.currentForward(record, childName),
     };
   }
 

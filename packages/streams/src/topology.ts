@@ -113,6 +113,7 @@ export class TopologyBuilder {
   }
 
   build(): Topology {
+    this.checkEachTopicFeedsOneSource();
     const children = new Map<string, TopologyNode[]>();
     for (const node of this.nodes.values()) {
       if (node.kind === 'source') continue;
@@ -131,6 +132,19 @@ export class TopologyBuilder {
       repartitionTopics: [...this.repartitions],
       children: (name) => children.get(name) ?? [],
     };
+  }
+
+  /** A task is found by its source topic and partition: a topic read by two sources would belong to two tasks. */
+  private checkEachTopicFeedsOneSource(): void {
+    const readBy = new Map<string, string>();
+    for (const node of this.nodes.values()) {
+      if (node.kind !== 'source') continue;
+      for (const topic of node.topics) {
+        const other = readBy.get(topic);
+        if (other !== undefined) throw new TopologyError(`topic "${topic}" is read by the sources "${other}" and "${node.name}": a topic can feed one source only`);
+        readBy.set(topic, node.name);
+      }
+    }
   }
 
   private add(node: TopologyNode): this {
