@@ -1,0 +1,11 @@
+export { DefinitionError, type DefinitionIssue } from './errors';
+export { MAX_ID_LENGTH } from './fields';
+export { parseExperimentDefinition, EXPERIMENT_DEFAULTS, type ExperimentDefinition, type Variant, type Correction } from './experiment';
+export { parseMetricDefinition, FILTER_OPS, type MetricDefinition, type PropertyFilter, type FilterOp, type MetricType, type MetricScope } from './metric';
+export { definitionKey, parseDefinitionKey, DEFINITION_KINDS, type DefinitionKind, type DefinitionKey } from './keys';
+export { DefinitionsCatalog } from './catalog';
+export { metricContribution, matchesFilters } from './contribution';
+export { readDottedPath } from './dotted-path';
+export { DEFAULT_DEFINITIONS_TOPIC, definitionsTopicSpec } from './topic';
+export { DefinitionsWriter, DEFAULT_SEND_TIMEOUT_MS, type DefinitionsWriterOptions } from './writer';
+export { readDefinitions, DEFAULT_READ_TIMEOUT_MS, type ReadDefinitionsOptions } from './read-definitions';
