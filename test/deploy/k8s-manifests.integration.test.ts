@@ -195,7 +195,8 @@ describe.each(OVERLAYS)('Kubernetes manifests: k8s/overlays/%s', (overlay: Overl
       const config = settings(rendered);
       expect(config).toMatchObject({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: expect.stringMatching(/^scram-sha-(256|512)$/), INGRESS_MODE: 'production' });
       for (const { name, container, template } of workloads(rendered)) {
-        const required = secretRefs(container).filter((r) => r.variable !== 'SLACK_WEBHOOK_URL');
+        // Optional by design: Slack alerts and the definitions admin API.
+        const required = secretRefs(container).filter((r) => r.variable !== 'SLACK_WEBHOOK_URL' && r.variable !== 'ADMIN_TOKEN');
         expect({ name, optional: required.filter((r) => r.optional) }).toEqual({ name, optional: [] });
         expect({ name, sasl: required.filter((r) => r.variable.startsWith('KAFKA_SASL_')).length }).toEqual({ name, sasl: 2 });
         const caMount = container.volumeMounts?.find((m) => m.name === 'kafka-ca');

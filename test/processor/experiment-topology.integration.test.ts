@@ -1,3 +1,4 @@
+import { DefinitionsCatalog } from '@abtest/definitions';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +47,7 @@ describe('Experiment topology > views and clicks', () => {
   }
 
   function startStreams(applicationId: string, eventsTopic: string, resultsTopic: string, redis: Redis): KafkaStreams {
-    const topology = buildExperimentTopology({ applicationId, eventsTopic, resultsTopic, dedupWindowMs: 7 * 86_400_000, serializeResults: (v) => JSON.stringify(v) });
+    const topology = buildExperimentTopology({ applicationId, eventsTopic, resultsTopic, definitions: new DefinitionsCatalog() });
     return new KafkaStreams(topology, { kafka, redis, logger: silent, keyPrefix: `${applicationId}:`, commitIntervalMs: 200 });
   }
 
@@ -56,7 +57,7 @@ describe('Experiment topology > views and clicks', () => {
     const resultsTopic = uniqueName('results');
     await createTopics(admin, [
       { topic: eventsTopic, numPartitions: PARTITIONS },
-      { topic: resultsTopic, numPartitions: PARTITIONS, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+      ...[resultsTopic, `${resultsTopic}-breakdowns`, `${resultsTopic}-series`].map((topic) => ({ topic, numPartitions: PARTITIONS, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] })),
     ]);
     const { events } = generateExperimentEvents({ seed: 42, persons: 400, experiments: 5, eventsPerPerson: 6, duplicateRate: 0.1 });
     const expected = await expectedCountsFromPostgres(events);

@@ -5,24 +5,28 @@ import { uniqueName } from '../harness';
 import type { ExpectedVariant } from './expected-counts';
 
 /**
- * Follows the results topic like a downstream consumer, keeping the newest
- * record (highest version) per experiment.
+ * Follows an output topic like a downstream consumer, keeping the newest
+ * record (highest version) per key.
  */
-export async function followResults(kafka: Kafka, topic: string, decode: (value: Buffer) => Promise<unknown> = async (v) => JSON.parse(v.toString())) {
-  const latest = new Map<string, ExperimentResults>();
+export async function followLatest<R extends { version: number }>(kafka: Kafka, topic: string, keyOf: (record: R) => string, decode: (value: Buffer) => Promise<unknown> = async (v) => JSON.parse(v.toString())) {
+  const latest = new Map<string, R>();
   const consumer = kafka.consumer({ groupId: uniqueName('results-reader'), readUncommitted: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
       if (!message.value) return;
-      const record = (await decode(message.value)) as ExperimentResults;
-      const previous = latest.get(record.experiment_id);
-      if (!previous || previous.version < record.version) latest.set(record.experiment_id, record);
+      const record = (await decode(message.value)) as R;
+      const key = keyOf(record);
+      const previous = latest.get(key);
+      if (!previous || previous.version < record.version) latest.set(key, record);
     },
   });
   return { latest, stop: () => consumer.disconnect() };
 }
+
+/** The newest results record per experiment. */
+export const followResults = (kafka: Kafka, topic: string, decode?: (value: Buffer) => Promise<unknown>) => followLatest<ExperimentResults>(kafka, topic, (r) => r.experiment_id, decode);
 
 /** The results as flat rows, comparable with the SQL rows. */
 export function flatten(latest: Map<string, ExperimentResults>): ExpectedVariant[] {

@@ -71,16 +71,15 @@ describe('Results service > dashboard in headless Chromium', () => {
     ];
     await produceJson(producer, topic, id, resultsRecord({ experimentId: id, name: 'Checkout button colour', version: 2, variants, analysis: { status: 'significant', winner: 'green', lift: 0.22 } }));
     for (let hour = 0; hour < 6; hour++) {
-      const persons = (hour + 1) * 660;
       const noise = [0.012, -0.008, 0.006, -0.004, 0.002, 0][hour] ?? 0;
       await produceJson(producer, `${topic}-series`, `${id}|hour|${base + hour * 3_600_000}`, seriesRecord({
         experimentId: id,
         bucketStart: base + hour * 3_600_000,
         version: 1,
         variants: [
-          { id: 'control', persons: 660, cumulativePersons: persons, converted: 66, cumulativeConverted: Math.round(persons * (0.1 + noise)) },
-          { id: 'green', persons: 670, cumulativePersons: persons + 6 * hour, converted: 82, cumulativeConverted: Math.round(persons * (0.124 - noise)) },
-          { id: 'blue', persons: 650, cumulativePersons: persons - 3 * hour, converted: 68, cumulativeConverted: Math.round(persons * (0.103 + noise / 2)) },
+          { id: 'control', persons: 660, converted: Math.round(660 * (0.1 + noise)) },
+          { id: 'green', persons: 670, converted: Math.round(670 * (0.124 - noise)) },
+          { id: 'blue', persons: 650, converted: Math.round(650 * (0.103 + noise / 2)) },
         ],
       }));
     }

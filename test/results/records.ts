@@ -1,4 +1,4 @@
-import type { ExperimentResults } from '@abtest/experiments';
+import type { BreakdownResults, ExperimentResults, SeriesResults } from '@abtest/experiments';
 import type { ComparisonResult, ExperimentResults as Analysis } from '@abtest/stats';
 
 export interface VariantSpec {
@@ -15,7 +15,7 @@ export interface RecordSpec {
   version: number;
   updatedAt?: number;
   variants: VariantSpec[];
-  /** No analysis when absent: the record as the processor writes it today. */
+  /** No analysis when absent: the record as the processor writes it before two variants have persons. */
   analysis?: { status: 'collecting' | 'significant' | 'invalid_srm'; winner?: string; loser?: string; lift?: number; srmP?: number };
 }
 
@@ -64,10 +64,16 @@ export function resultsRecord(spec: RecordSpec): ExperimentResults {
       total_views: v.totalViews ?? v.views,
       unique_clicks: v.clicks,
       total_clicks: v.totalClicks ?? v.clicks,
+      persons: v.views,
       allocation_weight: 1,
       metrics: [{ metric_id: 'click', metric_type: 'conversion', persons_converted: v.clicks, conversion_rate: v.clicks / v.views, event_count: v.totalClicks ?? v.clicks, sum: v.clicks, mean: v.clicks / v.views, sum_squares: v.clicks }],
     })),
-    data_quality: { clicks_on_unviewed_variants: 0 },
+    data_quality: { clicks_on_unviewed_variants: 0, variant_switchers: 0 },
+    control_variant_id: control.id,
+    started_at: updatedAt - 3_600_000,
+    status: 'collecting',
+    status_reason: 'waiting for persons in at least two variants',
+    analysis: null,
   };
   const a = spec.analysis;
   if (!a) return record;
@@ -99,35 +105,31 @@ export function resultsRecord(spec: RecordSpec): ExperimentResults {
         ? { variant_id: significantId, metric_id: 'click', outcome: a.winner ? 'winner' : 'loser', direction: a.winner ? 'increase' : 'decrease', sequential_p_value_adjusted: 0.004 }
         : null,
   };
-  return { ...record, control_variant_id: control.id, started_at: updatedAt - 3_600_000, status: a.status, status_reason: analysis.status_reason, analysis };
+  return { ...record, status: a.status, status_reason: analysis.status_reason, analysis };
 }
 
 export interface SeriesSpec {
   experimentId: string;
   bucketStart: number;
   version: number;
-  variants: Array<{ id: string; persons: number; cumulativePersons: number; converted: number; cumulativeConverted: number }>;
+  /** What happened in the bucket: persons assigned and persons first converting on `click`. */
+  variants: Array<{ id: string; persons: number; converted: number }>;
 }
 
-/** A record of the `<results>-series` topic (hourly). */
-export function seriesRecord(spec: SeriesSpec) {
+/** A record of the `<results>-series` topic (hourly): what happened in one hour. */
+export function seriesRecord(spec: SeriesSpec): SeriesResults {
   return {
     experiment_id: spec.experimentId,
-    granularity: 'hour' as const,
+    granularity: 'hour',
     bucket_start: spec.bucketStart,
     version: spec.version,
     updated_at: spec.bucketStart + 3_600_000,
-    variants: spec.variants.map((v) => ({
-      variant_id: v.id,
-      persons: v.persons,
-      cumulative_persons: v.cumulativePersons,
-      metrics: [{ metric_id: 'click', persons_converted: v.converted, cumulative_persons_converted: v.cumulativeConverted, sum: v.converted, cumulative_sum: v.cumulativeConverted }],
-    })),
+    variants: spec.variants.map((v) => ({ variant_id: v.id, persons: v.persons, metrics: [{ metric_id: 'click', persons_converted: v.converted, event_count: v.converted, sum: v.converted }] })),
   };
 }
 
 /** A record of the `<results>-breakdowns` topic. */
-export function breakdownRecord(experimentId: string, dimension: string, value: string, version: number, variants: Array<{ id: string; persons: number; converted: number }>) {
+export function breakdownRecord(experimentId: string, dimension: string, value: string, version: number, variants: Array<{ id: string; persons: number; converted: number }>): BreakdownResults {
   return {
     experiment_id: experimentId,
     dimension,

@@ -75,8 +75,7 @@ describe('Results service > API and live updates', () => {
       await produceJson(producer, `${topic}-breakdowns`, `${experiment}|${dimension}|${value}`, breakdownRecord(experiment, dimension, value, 1, [{ id: 'control', persons, converted: persons / 10 }, { id: 'green', persons, converted: persons / 8 }]));
     }
     for (let hour = 0; hour < 3; hour++) {
-      const cumulative = (hour + 1) * 300;
-      await produceJson(producer, `${topic}-series`, `${experiment}|hour|${base + hour * 3_600_000}`, seriesRecord({ experimentId: experiment, bucketStart: base + hour * 3_600_000, version: 1, variants: [{ id: 'control', persons: 300, cumulativePersons: cumulative, converted: 30, cumulativeConverted: cumulative / 10 }, { id: 'green', persons: 300, cumulativePersons: cumulative, converted: 36, cumulativeConverted: (cumulative * 12) / 100 }] }));
+      await produceJson(producer, `${topic}-series`, `${experiment}|hour|${base + hour * 3_600_000}`, seriesRecord({ experimentId: experiment, bucketStart: base + hour * 3_600_000, version: 1, variants: [{ id: 'control', persons: 300, converted: 30 }, { id: 'green', persons: 300, converted: 36 }] }));
     }
 
     const list = await waitForJson<ExperimentList>(`${service.url}/api/experiments`, (body) => body.experiments[0]?.version === 2, 'version 2 in the list');
@@ -93,7 +92,11 @@ describe('Results service > API and live updates', () => {
     expect(detail.variants[1]?.unique_click_rate).toBeCloseTo(130 / 1010, 10);
     expect(detail.variants[1]?.metrics[0]?.comparison?.relative_lift_sequential).toEqual({ estimate: 0.2, lower: 0.2 - 0.06, upper: 0.2 + 0.06 });
     expect(detail.series).toMatchObject({ source: 'series', granularity: 'hour', metric_id: 'click' });
-    expect(detail.series.variants[0]?.points.map((p) => p.rate)).toEqual([0.1, 0.1, 0.1]);
+    expect(detail.series.variants[0]?.points.map((p) => [p.persons, p.rate])).toEqual([
+      [300, 0.1],
+      [600, 0.1],
+      [900, 0.1],
+    ]);
     expect(detail.breakdowns[0]).toMatchObject({ dimension: 'os', segments: [{ value: 'iOS' }, { value: 'Android' }] });
     expect(detail.breakdowns[0]?.segments[0]?.variants[1]?.relative_lift?.estimate).toBeCloseTo(0.25, 10);
 

@@ -8,7 +8,7 @@
 #   KAFKA_SSL_REJECT_UNAUTHORIZED, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD,
 #   EVENTS_TOPIC, EVENTS_TOPIC_PARTITIONS, INGRESS_TOPIC, INGRESS_TOPIC_PARTITIONS,
 #   INGRESS_DEAD_LETTER_TOPIC, INGRESS_DEAD_LETTER_PARTITIONS, RESULTS_TOPIC, RESULTS_TOPIC_PARTITIONS,
-#   BREAKDOWNS_TOPIC, SERIES_TOPIC, DECISIONS_TOPIC, TOPIC_REPLICATION_FACTOR, TOPIC_MIN_INSYNC_REPLICAS.
+#   BREAKDOWNS_TOPIC, SERIES_TOPIC, DECISIONS_TOPIC, DEFINITIONS_TOPIC, TOPIC_REPLICATION_FACTOR, TOPIC_MIN_INSYNC_REPLICAS.
 # Existing topics are left as they are (settings are not changed), but one with
 # other partitions than configured stops the run before anything is created.
 set -eu
@@ -32,6 +32,7 @@ RESULTS_TOPIC_PARTITIONS="${RESULTS_TOPIC_PARTITIONS:-6}"
 BREAKDOWNS_TOPIC="${BREAKDOWNS_TOPIC:-$RESULTS_TOPIC-breakdowns}"
 SERIES_TOPIC="${SERIES_TOPIC:-$RESULTS_TOPIC-series}"
 DECISIONS_TOPIC="${DECISIONS_TOPIC:-experiment-decisions}"
+DEFINITIONS_TOPIC="${DEFINITIONS_TOPIC:-experiment-definitions}"
 REPLICATION_FACTOR="${TOPIC_REPLICATION_FACTOR:-3}"
 
 # The ingress and the processor name the events topic with different variables: they must agree.
@@ -83,7 +84,8 @@ topics() {
 
 # One line per topic: NAME PARTITIONS [--config k=v ...]. Results, breakdowns,
 # series and decisions are keyed by experiment: readers want the newest record
-# per key, so they are compacted (as the results service creates them).
+# per key, so they are compacted (as the results service creates them). The
+# definitions topic is a compacted config topic every processor reads in full.
 compacted="--config cleanup.policy=compact"
 plan=$(cat <<PLAN
 $EVENTS_TOPIC $EVENTS_TOPIC_PARTITIONS
@@ -92,6 +94,7 @@ $RESULTS_TOPIC $RESULTS_TOPIC_PARTITIONS $compacted
 $BREAKDOWNS_TOPIC $RESULTS_TOPIC_PARTITIONS $compacted
 $SERIES_TOPIC $RESULTS_TOPIC_PARTITIONS $compacted
 $DECISIONS_TOPIC $RESULTS_TOPIC_PARTITIONS $compacted
+$DEFINITIONS_TOPIC 1 $compacted
 PLAN
 )
 

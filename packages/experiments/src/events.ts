@@ -16,10 +16,10 @@ export interface ExperimentEvent {
   receivedAt: number;
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : typeof value === 'number' ? String(value) : undefined);
+export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const text = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined);
 
 /**
  * Reads either naming: the seed article's `experimentName`/`variationName`,
@@ -38,7 +38,6 @@ export function toExperimentEvent(event: unknown): ExperimentEvent | undefined {
   const variantId = text(properties.variation_id) ?? variantName;
   const person = personKey(event);
   if (!experimentId || !variantId || !person) return undefined;
-  const receivedAt = typeof event.receivedAt === 'string' ? Date.parse(event.receivedAt) : NaN;
   return {
     kind,
     experimentId,
@@ -47,6 +46,39 @@ export function toExperimentEvent(event: unknown): ExperimentEvent | undefined {
     variantName: variantName ?? variantId,
     person,
     messageId: text(event.messageId),
-    receivedAt: Number.isNaN(receivedAt) ? 0 : receivedAt,
+    receivedAt: receivedAtOf(event),
   };
+}
+
+function parseTime(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** When the ingress received the event (epoch ms), 0 if unknown. */
+export const receivedAtOf = (event: Json): number => parseTime(event.receivedAt) ?? 0;
+
+/** Event time: Segment's `timestamp`, else `originalTimestamp`, else `receivedAt`, else `fallback` (the record's time). */
+export const eventTimeOf = (event: Json, fallback: number): number => parseTime(event.timestamp) ?? parseTime(event.originalTimestamp) ?? parseTime(event.receivedAt) ?? fallback;
+
+/** The value at a dotted path (`context.os.name`), or undefined. */
+export function valueAt(event: Json, path: string): unknown {
+  let current: unknown = event;
+  for (const segment of path.split('.')) {
+    if (!isObject(current)) return undefined;
+    current = current[segment];
+  }
+  return current;
+}
+
+/**
+ * An identity link: this anonymousId and this userId are one person. From
+ * `alias` (previousId → userId) or any event carrying both ids.
+ */
+export function identityLink(event: Json): { anonymousId: string; userId: string } | undefined {
+  const userId = text(event.userId);
+  if (!userId) return undefined;
+  const anonymousId = event.type === 'alias' ? (text(event.previousId) ?? text(event.anonymousId)) : text(event.anonymousId);
+  return anonymousId && anonymousId !== userId ? { anonymousId, userId } : undefined;
 }

@@ -1,33 +1,134 @@
+import type { DefinitionsCatalog } from '@abtest/definitions';
 import type { KeyValueStore, Processor, ProcessorContext, StoreKey, StreamRecord } from '@abtest/streams';
-import { addDelta, toResults, type ExperimentDelta, type ExperimentState } from './results';
+import { analyze } from './analysis';
+import { DAY_MS, SEPARATOR, type CellDelta, type ExperimentDelta, type SeriesCellDelta } from './delta';
+import { addToState, emptyState, OTHER_VALUE, metricIdsOf, toBreakdown, toResults, toSeries, type CellsState, type ExperimentState } from './results';
 
 export const RESULTS_STORE = 'results';
+export const BREAKDOWNS_STORE = 'breakdowns';
+export const SERIES_STORE = 'series';
+export const RESULTS_SINK = 'results-sink';
+export const BREAKDOWNS_SINK = 'breakdowns-sink';
+export const SERIES_SINK = 'series-sink';
+
+export const breakdownKey = (experimentId: string, dimension: string, value: string): string => `${experimentId}|${dimension}|${value}`;
+export const seriesKey = (experimentId: string, granularity: 'hour' | 'day', bucketStart: number): string => `${experimentId}|${granularity}|${bucketStart}`;
+
+export interface ResultsOptions {
+  definitions: DefinitionsCatalog;
+  /** Distinct values kept per breakdown dimension; later ones are grouped as `other`. */
+  maxBreakdownValues: number;
+}
+
+const parseCellKey = (key: string): string[] => key.split(SEPARATOR);
 
 /**
- * Experiment-partitioned stage: adds increments into the experiment's
- * state and forwards the whole results record (the sink keeps the newest per
- * experiment until the next commit).
+ * Experiment-partitioned stage: adds increments into the experiment's state,
+ * its breakdown cells and its series buckets, recomputes the statistics and
+ * forwards the three kinds of record to their sinks (each keeps the newest
+ * per key until the next commit).
  */
 export class ResultsProcessor implements Processor<ExperimentDelta> {
   private context!: ProcessorContext;
   private results!: KeyValueStore<ExperimentState>;
+  private breakdowns!: KeyValueStore<CellsState<CellDelta>>;
+  private series!: KeyValueStore<CellsState<SeriesCellDelta>>;
+
+  constructor(private readonly options: ResultsOptions) {}
 
   init(context: ProcessorContext): void {
     this.context = context;
     this.results = context.getStateStore(RESULTS_STORE);
+    this.breakdowns = context.getStateStore(BREAKDOWNS_STORE);
+    this.series = context.getStateStore(SERIES_STORE);
   }
 
   prefetch(record: StreamRecord<ExperimentDelta>): StoreKey[] {
-    return [{ store: RESULTS_STORE, key: record.value.experiment_id }];
+    const delta = record.value;
+    const id = delta.experiment_id;
+    const keys: StoreKey[] = [{ store: RESULTS_STORE, key: id }];
+    for (const cell of Object.keys(delta.breakdowns)) {
+      const [dimension, value] = parseCellKey(cell) as [string, string];
+      keys.push({ store: BREAKDOWNS_STORE, key: breakdownKey(id, dimension, value) }, { store: BREAKDOWNS_STORE, key: breakdownKey(id, dimension, OTHER_VALUE) });
+    }
+    for (const cell of Object.keys(delta.series)) {
+      const hour = Number(parseCellKey(cell)[0]);
+      keys.push({ store: SERIES_STORE, key: seriesKey(id, 'hour', hour) }, { store: SERIES_STORE, key: seriesKey(id, 'day', Math.floor(hour / DAY_MS) * DAY_MS) });
+    }
+    return keys;
   }
 
   process(record: StreamRecord<ExperimentDelta>): void {
     const delta = record.value;
-    const current: ExperimentState = this.results.get(delta.experiment_id) ?? { experiment_id: delta.experiment_id, experiment_name: delta.experiment_name, variants: {}, last_received_at: 0, version: 0, updated_at: 0 };
-    const next = addDelta(structuredClone(current), delta);
-    next.version = current.version + 1;
-    next.updated_at = Date.now();
-    this.results.put(delta.experiment_id, next);
-    this.context.forward({ key: delta.experiment_id, value: toResults(next) });
+    const now = Date.now();
+    const current = this.results.get(delta.experiment_id) ?? emptyState(delta.experiment_id, delta.experiment_name);
+    const state = addToState(structuredClone(current), delta);
+    state.version = current.version + 1;
+    state.updated_at = now;
+    this.updateBreakdowns(state, delta, now);
+    this.updateSeries(state, delta, now);
+    const { analysis, note } = analyze(state, this.options.definitions, now);
+    state.analysis = analysis;
+    state.analysis_note = note;
+    this.results.put(delta.experiment_id, state);
+    this.context.forward({ key: delta.experiment_id, value: toResults(state, this.options.definitions) }, RESULTS_SINK);
+  }
+
+  private updateBreakdowns(state: ExperimentState, delta: ExperimentDelta, now: number): void {
+    const metrics = metricIdsOf(state, this.options.definitions);
+    const touched = new Map<string, { dimension: string; value: string; cells: CellsState<CellDelta> }>();
+    for (const [cellKey, cell] of Object.entries(delta.breakdowns)) {
+      const [dimension, rawValue, variantId] = parseCellKey(cellKey) as [string, string, string];
+      const value = this.capped(state, dimension, rawValue);
+      const key = breakdownKey(state.experiment_id, dimension, value);
+      const entry = touched.get(key) ?? { dimension, value, cells: structuredClone(this.breakdowns.get(key) ?? { version: 0, variants: {} }) };
+      const target = (entry.cells.variants[variantId] ??= { persons: 0, metrics: {} });
+      mergeCells(target, cell);
+      touched.set(key, entry);
+    }
+    for (const [key, { dimension, value, cells }] of touched) {
+      cells.version += 1;
+      this.breakdowns.put(key, cells);
+      this.context.forward({ key, value: toBreakdown(state.experiment_id, dimension, value, cells, metrics, now) }, BREAKDOWNS_SINK);
+    }
+  }
+
+  private updateSeries(state: ExperimentState, delta: ExperimentDelta, now: number): void {
+    const touched = new Map<string, { granularity: 'hour' | 'day'; start: number; cells: CellsState<SeriesCellDelta> }>();
+    for (const [cellKey, cell] of Object.entries(delta.series)) {
+      const [hourText, variantId] = parseCellKey(cellKey) as [string, string];
+      const hour = Number(hourText);
+      if (!state.series_hours.includes(hour)) state.series_hours = [...state.series_hours, hour].sort((a, b) => a - b);
+      for (const [granularity, start] of [['hour', hour], ['day', Math.floor(hour / DAY_MS) * DAY_MS]] as const) {
+        const key = seriesKey(state.experiment_id, granularity, start);
+        const entry = touched.get(key) ?? { granularity, start, cells: structuredClone(this.series.get(key) ?? { version: 0, variants: {} }) };
+        mergeCells((entry.cells.variants[variantId] ??= { persons: 0, metrics: {} }), cell);
+        touched.set(key, entry);
+      }
+    }
+    for (const [key, { granularity, start, cells }] of touched) {
+      cells.version += 1;
+      this.series.put(key, cells);
+      this.context.forward({ key, value: toSeries(state.experiment_id, granularity, start, cells, now) }, SERIES_SINK);
+    }
+  }
+
+  /** The value itself while the dimension has room, else `other` (a value keeps its first mapping). */
+  private capped(state: ExperimentState, dimension: string, value: string): string {
+    const values = (state.dimension_values[dimension] ??= []);
+    if (values.includes(value)) return value;
+    if (values.length >= this.options.maxBreakdownValues) return OTHER_VALUE;
+    values.push(value);
+    return value;
+  }
+}
+
+/** Sums a cell's increments into a stored cell. */
+function mergeCells(into: CellDelta | SeriesCellDelta, from: CellDelta | SeriesCellDelta): void {
+  into.persons += from.persons;
+  const metrics = into.metrics as Record<string, Record<string, number>>;
+  for (const [id, figures] of Object.entries(from.metrics as Record<string, Record<string, number>>)) {
+    const target = (metrics[id] ??= {});
+    for (const [field, value] of Object.entries(figures)) target[field] = (target[field] ?? 0) + value;
   }
 }

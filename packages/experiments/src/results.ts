@@ -1,109 +1,143 @@
+import type { DefinitionsCatalog } from '@abtest/definitions';
 import type { ExperimentResults as ExperimentAnalysis } from '@abtest/stats';
+import { DAY_MS, mergeDelta, type CellDelta, type SeriesCellDelta, type ExperimentDelta, type MetricType, type VariantDelta } from './delta';
+import type { BreakdownResults, ExperimentResults, MetricFigures, SeriesResults, VariantMetric } from './records';
 
-/** Counts of one variant, as in the seed's `experiment_results` view. */
-export interface VariantCounts {
-  variant_name: string;
-  unique_views: number;
-  total_views: number;
-  unique_clicks: number;
-  total_clicks: number;
-}
-
-/** What the person-partitioned stage sends to the experiment-partitioned one: increments. */
-export interface ExperimentDelta {
-  experiment_id: string;
-  experiment_name: string;
-  variants: Record<string, VariantCounts>;
-  last_received_at: number;
-}
+export const OTHER_VALUE = 'other';
 
 /** The state kept per experiment (store "results"). */
 export interface ExperimentState extends ExperimentDelta {
   version: number;
   updated_at: number;
+  /** Breakdown values seen per dimension, in order of first sight (capped; the rest is `other`). */
+  dimension_values: Record<string, string[]>;
+  /** The previous analysis: its running minima keep the sequential p-values monotone. */
+  analysis: ExperimentAnalysis | null;
+  /** Why there is no analysis, when there is none. */
+  analysis_note: string | null;
+  /** Hours (epoch ms) with series records, sorted: the index of the series store. */
+  series_hours: number[];
 }
 
-/** Per-variant totals of one metric (conversion or value), over exposed persons. */
-export interface VariantMetric {
-  metric_id: string;
-  metric_type: 'conversion' | 'value';
-  /** Exposed persons with at least one counted event. */
-  persons_converted: number;
-  /** persons_converted / exposed persons. */
-  conversion_rate: number | null;
-  /** Counted events (after exposure). */
-  event_count: number;
-  /** Sum over persons of their (capped) per-person totals; for conversion metrics, persons_converted. */
-  sum: number;
-  /** sum / exposed persons. */
-  mean: number | null;
-  /** Sum over persons of their squared per-person totals (exact variances). */
-  sum_squares: number;
-}
-
-export type ExperimentStatusName = 'collecting' | 'significant' | 'invalid_srm';
-
-/**
- * One record of the results topic. Fields marked optional are added by the
- * conversion-metrics and statistics stages; consumers treat them as absent
- * until those are deployed (the Avro schema gives them defaults).
- */
-export interface ExperimentResults {
-  experiment_id: string;
-  experiment_name: string;
+/** A breakdown value's or a series bucket's state (stores "breakdowns", "series"). */
+export interface CellsState<C> {
   version: number;
-  updated_at: number;
-  last_event_received_at: number;
-  variants: Array<
-    VariantCounts & {
-      variant_id: string;
-      /** Configured allocation weight, when the experiment is defined. */
-      allocation_weight?: number | null;
-      /** Per metric totals. */
-      metrics?: VariantMetric[];
-    }
-  >;
-  data_quality: { clicks_on_unviewed_variants: number; variant_switchers?: number };
-  /** Control variant (the definition's, else the first variant seen). */
-  control_variant_id?: string | null;
-  /** First exposure (epoch ms). */
-  started_at?: number | null;
-  status?: ExperimentStatusName;
-  status_reason?: string;
-  /** The statistics (output of @abtest/stats' analyzeExperiment), null until two variants have exposures. */
-  analysis?: ExperimentAnalysis | null;
+  variants: Record<string, C>;
 }
 
-const COUNTS = ['unique_views', 'total_views', 'unique_clicks', 'total_clicks'] as const;
-
-export function emptyCounts(variantName: string): VariantCounts {
-  return { variant_name: variantName, unique_views: 0, total_views: 0, unique_clicks: 0, total_clicks: 0 };
+export function emptyState(experimentId: string, experimentName: string): ExperimentState {
+  return { experiment_id: experimentId, experiment_name: experimentName, last_received_at: 0, started_at: null, variant_switchers: 0, metric_types: {}, variants: {}, breakdowns: {}, series: {}, version: 0, updated_at: 0, dimension_values: {}, analysis: null, analysis_note: null, series_hours: [] };
 }
 
-/** Adds `delta` into `into` (mutating it) and returns it. */
-export function addDelta<T extends ExperimentDelta>(into: T, delta: ExperimentDelta): T {
-  for (const [variantId, counts] of Object.entries(delta.variants)) {
-    const target = (into.variants[variantId] ??= emptyCounts(counts.variant_name));
-    for (const field of COUNTS) target[field] += counts[field];
-  }
-  into.last_received_at = Math.max(into.last_received_at, delta.last_received_at);
-  return into;
+/** Adds a delta's experiment-level part (breakdowns and series live in their own stores). */
+export function addToState(state: ExperimentState, delta: ExperimentDelta): ExperimentState {
+  mergeDelta(state, { ...delta, breakdowns: {}, series: {} });
+  if (state.experiment_name === state.experiment_id) state.experiment_name = delta.experiment_name;
+  return state;
 }
+
+/** Sums computed as (after − before) leave float dust where they should be 0. */
+const clean = (value: number): number => (Math.abs(value) < 1e-9 ? 0 : value);
+const ratio = (numerator: number, denominator: number): number | null => (denominator > 0 ? numerator / denominator : null);
+
+/** The metrics an experiment reports: its definitions' now, and any it has figures for. */
+export function metricIdsOf(state: ExperimentState, definitions: DefinitionsCatalog): Array<{ id: string; type: MetricType }> {
+  const metrics = definitions.metricsFor(state.experiment_id).map((m) => ({ id: m.id, type: m.type }));
+  for (const [id, type] of Object.entries(state.metric_types)) if (!metrics.some((m) => m.id === id)) metrics.push({ id, type });
+  return metrics;
+}
+
+export function variantMetrics(cell: CellDelta, metrics: Array<{ id: string; type: MetricType }>): VariantMetric[] {
+  return metrics.map(({ id, type }) => {
+    const figures: MetricFigures = cell.metrics[id] ?? { persons_converted: 0, event_count: 0, sum: 0, sum_squares: 0 };
+    const sum = clean(figures.sum);
+    return {
+      metric_id: id,
+      metric_type: type,
+      persons_converted: figures.persons_converted,
+      conversion_rate: ratio(figures.persons_converted, cell.persons),
+      event_count: figures.event_count,
+      sum,
+      mean: ratio(sum, cell.persons),
+      sum_squares: clean(figures.sum_squares),
+    };
+  });
+}
+
+const byId = <T>(entries: Record<string, T>): Array<[string, T]> => Object.entries(entries).sort(([a], [b]) => a.localeCompare(b));
 
 /**
  * The published record. As in the seed's LEFT JOIN from views, a variant
  * appears once it has a view; clicks of variants nobody has viewed are
  * reported as a data-quality figure instead of being dropped.
  */
-export function toResults(state: ExperimentState): ExperimentResults {
-  const entries = Object.entries(state.variants).sort(([a], [b]) => a.localeCompare(b));
+export function toResults(state: ExperimentState, definitions: DefinitionsCatalog): ExperimentResults {
+  const definition = definitions.experiment(state.experiment_id);
+  const metrics = metricIdsOf(state, definitions);
+  const entries = byId<VariantDelta>(state.variants);
+  const analysis = state.analysis;
   return {
     experiment_id: state.experiment_id,
-    experiment_name: state.experiment_name,
+    experiment_name: definition?.name ?? state.experiment_name,
     version: state.version,
     updated_at: state.updated_at,
     last_event_received_at: state.last_received_at,
-    variants: entries.filter(([, c]) => c.total_views > 0).map(([variantId, c]) => ({ variant_id: variantId, ...c })),
-    data_quality: { clicks_on_unviewed_variants: entries.filter(([, c]) => c.total_views === 0).reduce((sum, [, c]) => sum + c.total_clicks, 0) },
+    variants: entries
+      .filter(([, v]) => v.total_views > 0)
+      .map(([variantId, v]) => ({
+        variant_id: variantId,
+        variant_name: v.variant_name,
+        unique_views: v.unique_views,
+        total_views: v.total_views,
+        unique_clicks: v.unique_clicks,
+        total_clicks: v.total_clicks,
+        persons: v.persons,
+        allocation_weight: definition?.variants.find((d) => d.id === variantId)?.weight ?? null,
+        metrics: variantMetrics(v, metrics),
+      })),
+    data_quality: {
+      clicks_on_unviewed_variants: entries.filter(([, v]) => v.total_views === 0).reduce((sum, [, v]) => sum + v.total_clicks, 0),
+      variant_switchers: state.variant_switchers,
+    },
+    control_variant_id: analysis?.control_variant_id ?? definition?.control_variant_id ?? null,
+    started_at: state.started_at,
+    status: analysis?.status ?? 'collecting',
+    status_reason: analysis?.status_reason ?? state.analysis_note ?? 'waiting for persons in at least two variants',
+    analysis,
+  };
+}
+
+export function toBreakdown(experimentId: string, dimension: string, value: string, cells: CellsState<CellDelta>, metrics: Array<{ id: string; type: MetricType }>, now: number): BreakdownResults {
+  return {
+    experiment_id: experimentId,
+    dimension,
+    value,
+    version: cells.version,
+    updated_at: now,
+    variants: byId(cells.variants).map(([variantId, cell]) => ({ variant_id: variantId, persons: cell.persons, metrics: variantMetrics(cell, metrics) })),
+  };
+}
+
+export function toSeries(experimentId: string, granularity: SeriesResults['granularity'], bucketStart: number, cells: CellsState<SeriesCellDelta>, now: number): SeriesResults {
+  return {
+    experiment_id: experimentId,
+    granularity,
+    bucket_start: bucketStart,
+    version: cells.version,
+    updated_at: now,
+    variants: byId(cells.variants).map(([variantId, cell]) => ({
+      variant_id: variantId,
+      persons: cell.persons,
+      metrics: byId(cell.metrics).map(([metricId, m]) => ({ metric_id: metricId, persons_converted: m.persons_converted, event_count: m.event_count, sum: clean(m.sum) })),
+    })),
+  };
+}
+
+/** The breakdown and series entries an experiment has, for interactive queries (they live in the experiment's partition). */
+export function entriesOf(state: ExperimentState): { breakdowns: Array<{ dimension: string; value: string }>; series: Array<{ granularity: SeriesResults['granularity']; start: number }> } {
+  const days = [...new Set(state.series_hours.map((hour) => Math.floor(hour / DAY_MS) * DAY_MS))];
+  return {
+    breakdowns: Object.entries(state.dimension_values).flatMap(([dimension, values]) => [...values, OTHER_VALUE].map((value) => ({ dimension, value }))),
+    series: [...state.series_hours.map((start) => ({ granularity: 'hour' as const, start })), ...days.map((start) => ({ granularity: 'day' as const, start }))],
   };
 }

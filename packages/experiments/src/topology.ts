@@ -1,31 +1,75 @@
+import type { DefinitionsCatalog } from '@abtest/definitions';
 import { TopologyBuilder, type Serializer, type Topology } from '@abtest/streams';
-import { DEDUP_STORE, ExposureProcessor, PERSONS_STORE } from './exposure-processor';
-import { RESULTS_STORE, ResultsProcessor } from './results-processor';
-import { addDelta, type ExperimentDelta } from './results';
+import { AttributionProcessor, PERSONS_STORE } from './attribution-processor';
+import { mergeDelta, type ExperimentDelta } from './delta';
+import { DEDUP_STORE, IngestProcessor, LINKS_STORE, TO_ATTRIBUTION } from './ingest-processor';
+import { BREAKDOWNS_SINK, BREAKDOWNS_STORE, RESULTS_SINK, RESULTS_STORE, ResultsProcessor, SERIES_SINK, SERIES_STORE } from './results-processor';
+import { IDENTITIES_STORE, PENDING_STORE, StitchProcessor } from './stitch-processor';
 
 export interface ExperimentTopologyOptions {
   applicationId: string;
   eventsTopic: string;
   resultsTopic: string;
-  /** How long a messageId is remembered to drop resent events. */
-  dedupWindowMs: number;
-  /** Encodes results records (Avro with the schema registry, or JSON). */
-  serializeResults: Serializer;
+  /** Default `<resultsTopic>-breakdowns`. */
+  breakdownsTopic?: string;
+  /** Default `<resultsTopic>-series`. */
+  seriesTopic?: string;
+  /** How long a messageId is remembered to drop resent events. Default 7 days. */
+  dedupWindowMs?: number;
+  /** How long (by arrival) out-of-order events and unlinked userId-only events are remembered. Default 1 hour. */
+  graceMs?: number;
+  /** Breakdown dimensions: `context.os.name`, `context.device.type`, `traits.<name>`... */
+  dimensions?: string[];
+  /** Distinct values per breakdown dimension before the rest is `other`. Default 20. */
+  maxBreakdownValues?: number;
+  /** The experiment and metric definitions, followed live (a global table). */
+  definitions: DefinitionsCatalog;
+  /** Encoders of the three output topics (Avro with the schema registry); JSON by default. */
+  serializers?: { results: Serializer; breakdowns: Serializer; series: Serializer };
 }
 
+export const TOPOLOGY_DEFAULTS = {
+  dedupWindowMs: 7 * 86_400_000,
+  graceMs: 3_600_000,
+  dimensions: ['context.os.name', 'context.device.type', 'traits.plan'],
+  maxBreakdownValues: 20,
+} as const;
+
+const json: Serializer = (value) => JSON.stringify(value);
+
+const newest = (_previous: unknown, next: unknown): unknown => next;
+const sumDeltas = (previous: unknown, next: unknown): unknown => mergeDelta(structuredClone(previous as ExperimentDelta), next as ExperimentDelta);
+
 /**
- * events (keyed by person) ─▶ exposures [dedup, persons] ─▶ repartition by experiment
- *   ─▶ results [results] ─▶ results topic (newest record per experiment each commit)
+ * events (keyed by person) ─▶ ingest [dedup, links] ─┬─────────────────────────────▶ attribution [persons]
+ *                                                    └▶ by-user ─▶ stitch [identities, pending] ─▶ by-person ─┘
+ *   attribution ─▶ by-experiment (increments summed per commit) ─▶ results [results, breakdowns, series]
+ *   ─▶ results, breakdowns and series topics (newest record per key each commit)
  */
 export function buildExperimentTopology(options: ExperimentTopologyOptions): Topology {
+  const { definitions } = options;
+  const { dedupWindowMs, graceMs, maxBreakdownValues } = { ...TOPOLOGY_DEFAULTS, ...options };
+  const dimensions = options.dimensions ?? [...TOPOLOGY_DEFAULTS.dimensions];
+  const serializers = options.serializers ?? { results: json, breakdowns: json, series: json };
   return new TopologyBuilder(options.applicationId)
     .addSource('events', [options.eventsTopic])
-    .addProcessor('exposures', () => new ExposureProcessor(), 'events')
-    .addStateStore({ name: DEDUP_STORE, retentionMs: options.dedupWindowMs }, 'exposures')
-    .addStateStore({ name: PERSONS_STORE }, 'exposures')
-    .addRepartition('by-experiment', ['exposures'], (previous, next) => addDelta(structuredClone(previous as ExperimentDelta), next as ExperimentDelta))
-    .addProcessor('results', () => new ResultsProcessor(), 'by-experiment')
+    .addProcessor('ingest', () => new IngestProcessor(), 'events')
+    .addStateStore({ name: DEDUP_STORE, retentionMs: dedupWindowMs }, 'ingest')
+    .addStateStore({ name: LINKS_STORE }, 'ingest')
+    .addRepartition('by-user', ['ingest'])
+    .addProcessor('stitch', () => new StitchProcessor(graceMs), 'by-user')
+    .addStateStore({ name: IDENTITIES_STORE }, 'stitch')
+    .addStateStore({ name: PENDING_STORE }, 'stitch')
+    .addRepartition('by-person', ['stitch'])
+    .addProcessor(TO_ATTRIBUTION, () => new AttributionProcessor({ definitions, graceMs, dimensions }), 'ingest', 'by-person')
+    .addStateStore({ name: PERSONS_STORE }, TO_ATTRIBUTION)
+    .addRepartition('by-experiment', [TO_ATTRIBUTION], sumDeltas)
+    .addProcessor('results', () => new ResultsProcessor({ definitions, maxBreakdownValues }), 'by-experiment')
     .addStateStore({ name: RESULTS_STORE }, 'results')
-    .addSink('results-sink', options.resultsTopic, ['results'], { serialize: options.serializeResults, merge: (_previous, next) => next })
+    .addStateStore({ name: BREAKDOWNS_STORE }, 'results')
+    .addStateStore({ name: SERIES_STORE }, 'results')
+    .addSink(RESULTS_SINK, options.resultsTopic, ['results'], { serialize: serializers.results, merge: newest })
+    .addSink(BREAKDOWNS_SINK, options.breakdownsTopic ?? `${options.resultsTopic}-breakdowns`, ['results'], { serialize: serializers.breakdowns, merge: newest })
+    .addSink(SERIES_SINK, options.seriesTopic ?? `${options.resultsTopic}-series`, ['results'], { serialize: serializers.series, merge: newest })
     .build();
 }

@@ -1,11 +1,12 @@
 /**
  * The records this package reads, as zod schemas: the results topic (the
  * `ExperimentResults` contract of @abtest/experiments) and the breakdown and
- * series topics beside it. Parsing is lenient where the contract is still
- * growing (optional statistics fields) and strict where the views rely on a
- * field (ids, counts, versions).
+ * series topics beside it. Parsing is lenient with the results fields that
+ * records written before them lack (assigned persons, metrics, statistics:
+ * null or []) and strict where the views rely on a field (ids, counts,
+ * versions).
  */
-import type { ExperimentResults } from '@abtest/experiments';
+import type { BreakdownResults, ExperimentResults, SeriesResults } from '@abtest/experiments';
 import { z } from 'zod';
 import { RecordDecodeError } from './errors';
 
@@ -112,6 +113,8 @@ export const resultsRecordSchema = z.object({
       total_views: count,
       unique_clicks: count,
       total_clicks: count,
+      /** Persons assigned to the variant; null in records written before assignment (use unique_views then). */
+      persons: count.nullish().transform((value) => value ?? null),
       allocation_weight: optionalNumber,
       metrics: z.array(variantMetricSchema).nullish().transform((value) => value ?? []),
     }),
@@ -132,13 +135,6 @@ export type SignificantResult = z.output<typeof significantResultSchema>;
 export type VariantMetricRecord = z.output<typeof variantMetricSchema>;
 export type ExperimentStatus = z.output<typeof experimentStatusSchema>;
 
-/**
- * Compile-time check that every record the contract allows parses: fails
- * to typecheck when @abtest/experiments' ExperimentResults changes in a way
- * this schema does not accept.
- */
-export type ContractAccepted<Contract extends z.input<typeof resultsRecordSchema> = ExperimentResults> = Contract;
-
 /** Topic `<results>-breakdowns`, key `<experiment_id>|<dimension>|<value>`. */
 export const breakdownRecordSchema = z.object({
   experiment_id: z.string().min(1),
@@ -150,7 +146,11 @@ export const breakdownRecordSchema = z.object({
 });
 export type BreakdownRecord = z.output<typeof breakdownRecordSchema>;
 
-/** Topic `<results>-series`, key `<experiment_id>|<granularity>|<bucket_start>`. */
+/**
+ * Topic `<results>-series`, key `<experiment_id>|<granularity>|<bucket_start>`:
+ * what happened in one bucket of event time. Cumulative values are the
+ * prefix sums over the buckets of a granularity.
+ */
 export const seriesRecordSchema = z.object({
   experiment_id: z.string().min(1),
   granularity: z.enum(['hour', 'day']),
@@ -160,15 +160,16 @@ export const seriesRecordSchema = z.object({
   variants: z.array(
     z.object({
       variant_id: z.string(),
+      /** Persons assigned in the bucket. */
       persons: count,
-      cumulative_persons: count,
       metrics: z.array(
         z.object({
           metric_id: z.string(),
+          /** Persons whose first counted event is in the bucket. */
           persons_converted: count,
-          cumulative_persons_converted: count,
+          event_count: count,
+          /** The change of the sum in the bucket. */
           sum: z.number(),
-          cumulative_sum: z.number(),
         }),
       ),
     }),
@@ -176,6 +177,18 @@ export const seriesRecordSchema = z.object({
 });
 export type SeriesRecord = z.output<typeof seriesRecordSchema>;
 export type Granularity = SeriesRecord['granularity'];
+
+/**
+ * Compile-time check that every record the contract of @abtest/experiments
+ * allows parses: fails to typecheck when its ExperimentResults,
+ * BreakdownResults or SeriesResults change in a way these schemas do not
+ * accept.
+ */
+export type ContractAccepted<
+  Results extends z.input<typeof resultsRecordSchema> = ExperimentResults,
+  Breakdown extends z.input<typeof breakdownRecordSchema> = BreakdownResults,
+  Series extends z.input<typeof seriesRecordSchema> = SeriesResults,
+> = [Results, Breakdown, Series];
 
 function parseWith<T>(schema: z.ZodType<T>, what: string, value: unknown): T {
   const parsed = schema.safeParse(value);

@@ -4,7 +4,8 @@ import { LOG_LEVELS, type LogLevel } from '@abtest/observability';
 import { envPositiveInt, parseEnv } from '@abtest/env-config';
 import { z } from 'zod';
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** The shared Kafka and Redis variables (with their cross-field checks), plus the processor's own. */
 const schema = z.object({
@@ -13,6 +14,17 @@ const schema = z.object({
   PROCESSOR_APPLICATION_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must match [A-Za-z0-9._-]+ (it names topics and the consumer group)').default('abtest-processor'),
   EVENTS_TOPIC: z.string().min(1).default('segment-events'),
   RESULTS_TOPIC: z.string().min(1).default('experiment-results'),
+  BREAKDOWNS_TOPIC: z.string().min(1).optional(),
+  SERIES_TOPIC: z.string().min(1).optional(),
+  DEFINITIONS_TOPIC: z.string().min(1).default('experiment-definitions'),
+  GRACE_PERIOD_MS: envPositiveInt(HOUR_MS),
+  BREAKDOWN_DIMENSIONS: z
+    .string()
+    .default('context.os.name,context.device.type,traits.plan')
+    .transform((value) => value.split(',').map((d) => d.trim()).filter((d) => d.length > 0))
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)+$/, 'each dimension must be a dotted path such as context.os.name or traits.plan')).min(1, 'name at least one dimension')),
+  BREAKDOWN_MAX_VALUES: envPositiveInt(20),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (it guards the definitions admin API)').optional(),
   EVENTS_TOPIC_PARTITIONS: envPositiveInt(6),
   RESULTS_TOPIC_PARTITIONS: envPositiveInt(6),
   // Two sub-topologies each wait up to one interval: 250 ms keeps p99 freshness under 1 s (see README, Benchmark).
@@ -34,6 +46,14 @@ export interface ProcessorConfig {
   applicationId: string;
   eventsTopic: string;
   resultsTopic: string;
+  breakdownsTopic: string;
+  seriesTopic: string;
+  definitionsTopic: string;
+  graceMs: number;
+  breakdownDimensions: string[];
+  maxBreakdownValues: number;
+  /** Bearer token of the definitions admin API; without it the API answers 404. */
+  adminToken: string | undefined;
   eventsTopicPartitions: number;
   resultsTopicPartitions: number;
   commitIntervalMs: number;
@@ -58,6 +78,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): ProcessorConfig {
     applicationId: c.PROCESSOR_APPLICATION_ID,
     eventsTopic: c.EVENTS_TOPIC,
     resultsTopic: c.RESULTS_TOPIC,
+    breakdownsTopic: c.BREAKDOWNS_TOPIC ?? `${c.RESULTS_TOPIC}-breakdowns`,
+    seriesTopic: c.SERIES_TOPIC ?? `${c.RESULTS_TOPIC}-series`,
+    definitionsTopic: c.DEFINITIONS_TOPIC,
+    graceMs: c.GRACE_PERIOD_MS,
+    breakdownDimensions: c.BREAKDOWN_DIMENSIONS,
+    maxBreakdownValues: c.BREAKDOWN_MAX_VALUES,
+    adminToken: c.ADMIN_TOKEN,
     eventsTopicPartitions: c.EVENTS_TOPIC_PARTITIONS,
     resultsTopicPartitions: c.RESULTS_TOPIC_PARTITIONS,
     commitIntervalMs: c.COMMIT_INTERVAL_MS,

@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import { createRedis } from '@abtest/redis-io';
-import { buildExperimentTopology } from '@abtest/experiments';
+import { DefinitionsCatalog, DefinitionsWriter } from '@abtest/definitions';
+import { BREAKDOWN_AVRO_SCHEMA, buildExperimentTopology, RESULTS_AVRO_SCHEMA, SERIES_AVRO_SCHEMA } from '@abtest/experiments';
 import { createKafka, ensureTopics } from '@abtest/kafka-io';
 import { createLogger, createMetricsRegistry, GracefulShutdown, Readiness } from '@abtest/observability';
-import { KafkaStreams } from '@abtest/streams';
+import { GlobalTable, KafkaStreams } from '@abtest/streams';
 import { createApp } from './app';
 import { loadConfig } from './config';
-import { createResultsSerializer } from './results-codec';
+import { createAvroSerializer } from './results-codec';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -21,12 +22,45 @@ async function main(): Promise<void> {
   const eventsTopicExists = (await admin.listTopics()).includes(config.eventsTopic);
   await ensureTopics(admin, [
     ...(eventsTopicExists ? [] : [{ topic: config.eventsTopic, numPartitions: config.eventsTopicPartitions }]),
-    { topic: config.resultsTopic, numPartitions: config.resultsTopicPartitions, configEntries: { 'cleanup.policy': 'compact' } },
+    ...[config.resultsTopic, config.breakdownsTopic, config.seriesTopic].map((topic) => ({ topic, numPartitions: config.resultsTopicPartitions, configEntries: { 'cleanup.policy': 'compact' } })),
+    { topic: config.definitionsTopic, numPartitions: 1, configEntries: { 'cleanup.policy': 'compact' } },
   ]);
   await admin.disconnect();
 
-  const serializeResults = await createResultsSerializer(config.resultsTopic, config.schemaRegistryUrl);
-  const topology = buildExperimentTopology({ applicationId: config.applicationId, eventsTopic: config.eventsTopic, resultsTopic: config.resultsTopic, dedupWindowMs: config.dedupWindowMs, serializeResults });
+  // Definitions: a global table every instance reads in full before processing, then follows live.
+  const definitions = new DefinitionsCatalog();
+  const definitionsTable = new GlobalTable({
+    kafka,
+    topic: config.definitionsTopic,
+    logger,
+    onRecord: (key, value) => {
+      try {
+        definitions.apply(key, value);
+      } catch (error) {
+        logger.warn({ key, error: error instanceof Error ? error.message : String(error) }, 'skipped an invalid definition record');
+      }
+    },
+  });
+  await definitionsTable.start();
+
+  const [results, breakdowns, series] = await Promise.all([
+    createAvroSerializer(config.resultsTopic, RESULTS_AVRO_SCHEMA, config.schemaRegistryUrl),
+    createAvroSerializer(config.breakdownsTopic, BREAKDOWN_AVRO_SCHEMA, config.schemaRegistryUrl),
+    createAvroSerializer(config.seriesTopic, SERIES_AVRO_SCHEMA, config.schemaRegistryUrl),
+  ]);
+  const topology = buildExperimentTopology({
+    applicationId: config.applicationId,
+    eventsTopic: config.eventsTopic,
+    resultsTopic: config.resultsTopic,
+    breakdownsTopic: config.breakdownsTopic,
+    seriesTopic: config.seriesTopic,
+    dedupWindowMs: config.dedupWindowMs,
+    graceMs: config.graceMs,
+    dimensions: config.breakdownDimensions,
+    maxBreakdownValues: config.maxBreakdownValues,
+    definitions,
+    serializers: { results, breakdowns, series },
+  });
   const streams = new KafkaStreams(topology, {
     kafka,
     redis,
@@ -42,7 +76,8 @@ async function main(): Promise<void> {
   });
   const readiness = new Readiness().register('streams', () => ({ ok: streams.isReady(), detail: streams.currentState }));
   const shutdown = new GracefulShutdown({ readiness, logger });
-  const app = createApp({ streams, readiness, registry });
+  const writer = new DefinitionsWriter(kafka, config.definitionsTopic);
+  const app = createApp({ streams, readiness, registry, definitions, admin: config.adminToken === undefined ? undefined : { writer, token: config.adminToken } });
   // Listen first: liveness must not wait for the group join, and /readyz reports the join and restore.
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.port, (error?: Error) => (error ? reject(error) : resolve(listening)));
@@ -52,6 +87,7 @@ async function main(): Promise<void> {
     server,
     steps: [
       { name: 'streams', run: () => streams.close() },
+      { name: 'definitions', run: async () => Promise.all([definitionsTable.close(), writer.close()]).then(() => undefined) },
       { name: 'redis', run: async () => void (await redis.quit()) },
     ],
   });

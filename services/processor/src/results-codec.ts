@@ -1,48 +1,87 @@
 import { COMPATIBILITY as COMPATIBILITY_LEVELS, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { RESULTS_AVRO_SCHEMA } from '@abtest/experiments';
 import type { Serializer } from '@abtest/streams';
+import { z } from 'zod';
 
 const REGISTER_ATTEMPTS = 5;
 /** New fields must have defaults, so consumers with the previous schema keep reading. */
 const COMPATIBILITY = COMPATIBILITY_LEVELS.BACKWARD;
 const REGISTER_BACKOFF_MS = 200;
+const REGISTRY_CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+/** Confluent's answer for a subject without versions; Apicurio answers `is_compatible: true` instead. */
+const HTTP_NOT_FOUND = 404;
+const compatibilityAnswer = z.object({ is_compatible: z.boolean(), messages: z.array(z.string()).optional() });
+
+/** An Avro record schema as JSON (the schemas of @abtest/experiments). */
+export interface AvroRecordSchema {
+  type: 'record';
+  name: string;
+}
+
+/** The registry refuses the schema under the subject's compatibility: a code change is needed, not a retry. */
+export class IncompatibleSchemaError extends Error {
+  override readonly name = 'IncompatibleSchemaError';
+  readonly retriable = false;
+}
 
 /**
- * Encodes results records: Avro in Confluent's wire format with the schema
+ * Encodes a topic's values: Avro in Confluent's wire format with `schema`
  * registered under `<topic>-value` (BACKWARD compatibility), or JSON when no
- * registry is configured.
+ * registry is configured. Null values (tombstones) stay null.
+ *
+ * @throws IncompatibleSchemaError at once when the registry finds the schema
+ *   incompatible with the subject's latest version; the last error after
+ *   REGISTER_ATTEMPTS failed attempts otherwise.
  */
-export async function createResultsSerializer(topic: string, registryUrl: string | undefined): Promise<Serializer> {
-  if (!registryUrl) return (value) => JSON.stringify(value);
+export async function createAvroSerializer(topic: string, schema: AvroRecordSchema, registryUrl: string | undefined): Promise<Serializer> {
+  if (!registryUrl) return (value) => (value === null ? null : JSON.stringify(value));
   const registry = new SchemaRegistry({ host: registryUrl });
-  const subject = `${topic}-value`;
-  const id = await registerWithRetry(registryUrl, registry, subject);
-  return (value) => registry.encode(id, value);
+  const id = await registerWithRetry(registryUrl, registry, `${topic}-value`, schema);
+  return (value) => (value === null ? null : registry.encode(id, value));
 }
 
 /**
  * Sets the subject's compatibility before registering: the library sets it
  * after its first registration, so an instance killed in between (or a race
  * of instances) would leave a subject its check then refuses forever.
- * Conflicts of instances starting together are retried.
+ * Conflicts of instances starting together are retried (the registry
+ * answers them with HTTP 409, as it does an incompatible schema: hence the
+ * explicit compatibility check first, whose refusal is not retried).
  */
-async function registerWithRetry(registryUrl: string, registry: SchemaRegistry, subject: string): Promise<number> {
+async function registerWithRetry(registryUrl: string, registry: SchemaRegistry, subject: string, schema: AvroRecordSchema): Promise<number> {
+  const text = JSON.stringify(schema);
   for (let attempt = 1; ; attempt++) {
     try {
       await setCompatibility(registryUrl, subject, COMPATIBILITY);
-      const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(RESULTS_AVRO_SCHEMA) }, { subject, compatibility: COMPATIBILITY });
+      await checkCompatible(registryUrl, subject, schema.name, text);
+      const { id } = await registry.register({ type: SchemaType.AVRO, schema: text }, { subject, compatibility: COMPATIBILITY });
       return id;
     } catch (error) {
-      if (attempt >= REGISTER_ATTEMPTS) throw error;
+      if (attempt >= REGISTER_ATTEMPTS || error instanceof IncompatibleSchemaError) throw error;
       await new Promise((resolve) => setTimeout(resolve, REGISTER_BACKOFF_MS * attempt));
     }
   }
 }
 
+async function checkCompatible(registryUrl: string, subject: string, name: string, schema: string): Promise<void> {
+  const response = await fetch(`${registryUrl}/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest?verbose=true`, {
+    method: 'POST',
+    headers: { 'Content-Type': REGISTRY_CONTENT_TYPE },
+    body: JSON.stringify({ schema }),
+  });
+  if (response.status === HTTP_NOT_FOUND) return;
+  if (!response.ok) throw new Error(`checking schema ${name} against subject ${subject} failed: HTTP ${response.status} ${await response.text()}`);
+  const answer = compatibilityAnswer.parse(await response.json());
+  if (answer.is_compatible) return;
+  const details = answer.messages?.length ? answer.messages.join('; ') : 'the registry gave no details';
+  throw new IncompatibleSchemaError(
+    `schema ${name} is not ${COMPATIBILITY}-compatible with the latest version of subject ${subject} (${details}): expected every field added since to have a default and no field's type to change`,
+  );
+}
+
 async function setCompatibility(registryUrl: string, subject: string, compatibility: string): Promise<void> {
   const response = await fetch(`${registryUrl}/config/${encodeURIComponent(subject)}`, {
     method: 'PUT',
-    headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
+    headers: { 'Content-Type': REGISTRY_CONTENT_TYPE },
     body: JSON.stringify({ compatibility }),
   });
   if (!response.ok) throw new Error(`setting compatibility ${compatibility} on subject ${subject} failed: HTTP ${response.status} ${await response.text()}`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { headlineComparison, srmFlagged, statusOf } from '../views/experiment-summary';
+import { headlineComparison, srmFlagged, statusOf, totalPersons } from '../views/experiment-summary';
 import type { ResultsRecord } from '../records';
 import { significantResultSchema } from '../records';
 
@@ -61,7 +61,7 @@ export function statusSnapshot(record: ResultsRecord): StatusSnapshot {
     version: record.version,
     updated_at: record.updated_at,
     status_reason: record.status_reason ?? analysis?.status_reason ?? null,
-    persons: record.variants.reduce((sum, v) => sum + v.unique_views, 0),
+    persons: totalPersons(record),
     alpha: analysis?.alpha ?? null,
     significant_result: analysis?.significant_result ?? null,
     comparison: comparison && {

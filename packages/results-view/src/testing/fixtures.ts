@@ -1,9 +1,18 @@
-import type { ExperimentResults } from '@abtest/experiments';
+import type { ExperimentResults, SeriesResults, VariantMetric } from '@abtest/experiments';
 import type { ComparisonResult } from '@abtest/stats';
-import { parseResultsRecord, type ResultsRecord } from '../records';
+import type { z } from 'zod';
+import { parseResultsRecord, type resultsRecordSchema, type ResultsRecord } from '../records';
 
-/** Unit-test fixtures: records in the contract's shape, parsed as the feed parses them. */
-export function contractRecord(overrides: Partial<ExperimentResults> = {}): ExperimentResults {
+/** What parseResultsRecord accepts: the contract, and records written before parts of it existed. */
+type ResultsInput = z.input<typeof resultsRecordSchema>;
+
+/** A conversion metric's figures over `persons` persons. */
+export function conversionMetric(metricId: string, converted: number, persons: number): VariantMetric {
+  return { metric_id: metricId, metric_type: 'conversion', persons_converted: converted, event_count: converted, sum: converted, sum_squares: converted, conversion_rate: converted / persons, mean: converted / persons };
+}
+
+/** A results record as written before assignments and statistics (schema version 1): the counts only. */
+export function legacyRecord(overrides: Partial<ResultsInput> = {}): ResultsInput {
   return {
     experiment_id: 'exp-1',
     experiment_name: 'Checkout button',
@@ -16,6 +25,40 @@ export function contractRecord(overrides: Partial<ExperimentResults> = {}): Expe
     ],
     data_quality: { clicks_on_unviewed_variants: 0 },
     ...overrides,
+  };
+}
+
+/** A results record of the contract as the processor writes it before it has statistics (analysis null). */
+export function contractRecord(overrides: Partial<ExperimentResults> = {}): ExperimentResults {
+  return {
+    experiment_id: 'exp-1',
+    experiment_name: 'Checkout button',
+    version: 1,
+    updated_at: 1_000_000,
+    last_event_received_at: 999_000,
+    variants: [
+      { variant_id: 'control', variant_name: 'Control', unique_views: 1000, total_views: 1200, unique_clicks: 100, total_clicks: 110, persons: 1000, allocation_weight: 1, metrics: [conversionMetric('click', 100, 1000)] },
+      { variant_id: 'green', variant_name: 'Green', unique_views: 1000, total_views: 1300, unique_clicks: 120, total_clicks: 150, persons: 1000, allocation_weight: 1, metrics: [conversionMetric('click', 120, 1000)] },
+    ],
+    data_quality: { clicks_on_unviewed_variants: 0, variant_switchers: 0 },
+    control_variant_id: 'control',
+    started_at: 1_000_000 - 3_600_000,
+    status: 'collecting',
+    status_reason: 'waiting for persons in at least two variants',
+    analysis: null,
+    ...overrides,
+  };
+}
+
+/** A series record: per variant, persons assigned and `click` conversions in the bucket. */
+export function seriesRecord(bucketStart: number, variants: Array<{ id: string; persons: number; converted: number }>, granularity: SeriesResults['granularity'] = 'hour'): SeriesResults {
+  return {
+    experiment_id: 'exp-1',
+    granularity,
+    bucket_start: bucketStart,
+    version: 1,
+    updated_at: bucketStart + 1_000,
+    variants: variants.map((v) => ({ variant_id: v.id, persons: v.persons, metrics: [{ metric_id: 'click', persons_converted: v.converted, event_count: v.converted, sum: v.converted }] })),
   };
 }
 
@@ -46,16 +89,22 @@ export function comparison(variantId: string, overrides: Partial<ComparisonResul
 
 export type Scenario = 'none' | 'collecting' | 'winner' | 'loser' | 'srm';
 
-/** A parsed record of the given scenario: no analysis, collecting, a winner, a loser, or a sample-ratio mismatch. */
+/**
+ * A parsed record of the given scenario: `none`, a record written before
+ * statistics (no status, no analysis); else the contract's record with an
+ * analysis that is collecting, has a winner or a loser, or flags a
+ * sample-ratio mismatch.
+ */
 export function record(scenario: Scenario, overrides: Partial<ExperimentResults> = {}): ResultsRecord {
+  if (scenario === 'none') return parseResultsRecord(legacyRecord(overrides));
   const base = contractRecord(overrides);
-  if (scenario === 'none') return parseResultsRecord(base);
   const status = scenario === 'srm' ? 'invalid_srm' : scenario === 'collecting' ? 'collecting' : 'significant';
   const significant = scenario === 'winner' || scenario === 'loser';
   const direction = scenario === 'loser' ? 'decrease' : 'increase';
   return parseResultsRecord({
     ...base,
     status,
+    status_reason: `scenario ${scenario}`,
     control_variant_id: 'control',
     analysis: {
       experiment_id: base.experiment_id,

@@ -16,10 +16,41 @@ function metricType(record: ResultsRecord, metricId: string): 'conversion' | 'va
   return record.analysis?.comparisons.find((c) => c.metric_id === metricId)?.metric_type ?? 'conversion';
 }
 
+interface Cumulative {
+  persons: number;
+  converted: number;
+  sum: number;
+}
+
+/**
+ * One variant's cumulative figures of `metricId` at the end of each bucket
+ * (buckets in time order): prefix sums of what happened in each. A bucket
+ * without the variant changes nothing; null until the variant has persons.
+ */
+function cumulativeFigures(buckets: SeriesRecord[], variantId: string, metricId: string): Array<Cumulative | null> {
+  const running: Cumulative = { persons: 0, converted: 0, sum: 0 };
+  return buckets.map((bucket) => {
+    const variant = bucket.variants.find((v) => v.variant_id === variantId);
+    const totals = variant?.metrics.find((m) => m.metric_id === metricId);
+    running.persons += variant?.persons ?? 0;
+    running.converted += totals?.persons_converted ?? 0;
+    running.sum += totals?.sum ?? 0;
+    return running.persons > 0 ? { ...running } : null;
+  });
+}
+
+function seriesPoint(type: 'conversion' | 'value', t: number, figures: Cumulative): SeriesPoint {
+  if (type === 'value') return { t, persons: figures.persons, converted: figures.converted, rate: ratio(figures.sum, figures.persons), lower: null, upper: null };
+  const interval = wilsonInterval(figures.converted, figures.persons);
+  return { t, persons: figures.persons, converted: figures.converted, rate: interval.estimate, lower: interval.lower, upper: interval.upper };
+}
+
 function fromSeries(record: ResultsRecord, records: SeriesRecord[], metricId: string | null): SeriesView | null {
   if (records.length === 0) return null;
   const granularity: Granularity = records.some((r) => r.granularity === 'hour') ? 'hour' : 'day';
-  const buckets = records.filter((r) => r.granularity === granularity).sort((a, b) => a.bucket_start - b.bucket_start).slice(-MAX_SERIES_POINTS);
+  // Every bucket counts towards the cumulative figures: the chart is trimmed to its last points only after the sums.
+  const buckets = records.filter((r) => r.granularity === granularity).sort((a, b) => a.bucket_start - b.bucket_start);
+  const shown = Math.max(0, buckets.length - MAX_SERIES_POINTS);
   const metric = metricId ?? buckets.flatMap((b) => b.variants.flatMap((v) => v.metrics.map((m) => m.metric_id)))[0] ?? null;
   if (metric === null) return null;
   const type = metricType(record, metric);
@@ -27,22 +58,17 @@ function fromSeries(record: ResultsRecord, records: SeriesRecord[], metricId: st
   const names = new Map(record.variants.map((v) => [v.variant_id, v.variant_name]));
   return {
     source: 'series',
-    description: `Cumulative ${type === 'conversion' ? 'conversion rate' : 'mean per person'} of metric ${metric} per ${granularity}, from the series topic`,
+    description: `Cumulative ${type === 'conversion' ? 'conversion rate' : 'mean per person'} of metric ${metric} at the end of each ${granularity} (the current one: at its last record), summed from the series topic's per-${granularity} records`,
     granularity,
     metric_id: metric,
     interval: type === 'conversion' ? WILSON : 'none: the series records carry no sums of squares for a value metric',
     variants: variantIds.map((variantId) => ({
       variant_id: variantId,
       variant_name: names.get(variantId) ?? variantId,
-      points: buckets.flatMap((bucket): SeriesPoint[] => {
-        const variant = bucket.variants.find((v) => v.variant_id === variantId);
-        const totals = variant?.metrics.find((m) => m.metric_id === metric);
-        if (!variant || !totals) return [];
-        const t = Math.min(bucket.bucket_start + BUCKET_MS[granularity], bucket.updated_at);
-        const n = variant.cumulative_persons;
-        if (type === 'value') return [{ t, persons: n, converted: totals.cumulative_persons_converted, rate: ratio(totals.cumulative_sum, n), lower: null, upper: null }];
-        const interval = wilsonInterval(totals.cumulative_persons_converted, n);
-        return [{ t, persons: n, converted: totals.cumulative_persons_converted, rate: interval.estimate, lower: interval.lower, upper: interval.upper }];
+      points: cumulativeFigures(buckets, variantId, metric).flatMap((figures, i): SeriesPoint[] => {
+        const bucket = buckets[i];
+        if (i < shown || !figures || !bucket) return [];
+        return [seriesPoint(type, Math.min(bucket.bucket_start + BUCKET_MS[granularity], bucket.updated_at), figures)];
       }),
     })),
   };

@@ -3,7 +3,7 @@ import type { Analysis, Comparison, ResultsRecord } from '../records';
 import type { ExperimentEntry } from '../results-store';
 import { breakdownViews } from './breakdowns';
 import { conversionSeries } from './conversion-series';
-import { experimentSummary, headlineComparison, metricIds } from './experiment-summary';
+import { assignedPersons, experimentSummary, headlineComparison, metricIds } from './experiment-summary';
 import type { ComparisonView, ExperimentDetail, StatisticsView, VariantMetricView, VariantRow } from './schemas';
 
 export const STATISTICS_NOT_AVAILABLE =
@@ -41,7 +41,7 @@ function variantMetrics(record: ResultsRecord, variant: ResultsRecord['variants'
     const comparison = analysis?.comparisons.find((c) => c.metric_id === metricId && c.variant_id === variant.variant_id) ?? null;
     const anyComparison = analysis?.comparisons.find((c) => c.metric_id === metricId);
     const metricType = totals?.metric_type ?? anyComparison?.metric_type ?? 'conversion';
-    const persons = variant.unique_views;
+    const persons = assignedPersons(variant);
     const rate = totals ? (metricType === 'conversion' ? (totals.conversion_rate ?? ratio(totals.persons_converted, persons)) : (totals.mean ?? ratio(totals.sum, persons))) : (comparison?.variant.mean ?? null);
     return {
       metric_id: metricId,

@@ -7,6 +7,16 @@ export function statusOf(record: ResultsRecord): ResultsRecord['status'] {
   return record.status ?? record.analysis?.status ?? null;
 }
 
+/** Persons assigned to the variant: the record's `persons`, else (records written before assignment) its unique views. */
+export function assignedPersons(variant: ResultsRecord['variants'][number]): number {
+  return variant.persons ?? variant.unique_views;
+}
+
+/** Persons in the experiment: assigned persons summed over the variants. */
+export function totalPersons(record: ResultsRecord): number {
+  return record.variants.reduce((sum, v) => sum + assignedPersons(v), 0);
+}
+
 export function srmFlagged(record: ResultsRecord): boolean {
   return statusOf(record) === 'invalid_srm' || record.analysis?.srm.flagged === true;
 }
@@ -62,7 +72,7 @@ export function experimentSummary(record: ResultsRecord, now: number): Experimen
     age_ms: Math.max(0, now - record.updated_at),
     started_at: record.started_at,
     last_event_received_at: record.last_event_received_at,
-    persons: record.variants.reduce((sum, v) => sum + v.unique_views, 0),
+    persons: totalPersons(record),
     srm_flagged: srmFlagged(record),
     statistics_available: record.analysis !== null,
     headline: headline(record.analysis),

@@ -47,7 +47,7 @@ export const experimentSummarySchema = z
     age_ms: z.number().describe('time since updated_at when answered'),
     started_at: nullableNumber,
     last_event_received_at: z.number(),
-    persons: z.number().describe('exposed persons: sum of unique views over variants'),
+    persons: z.number().describe('persons assigned to the variants (records without assignments: sum of unique views over variants)'),
     srm_flagged: z.boolean(),
     statistics_available: z.boolean(),
     headline: headlineSchema.nullable(),
@@ -74,7 +74,7 @@ export const comparisonViewSchema = z
 export const variantMetricViewSchema = z.object({
   metric_id: z.string(),
   metric_type: z.enum(['conversion', 'value']),
-  persons: z.number(),
+  persons: z.number().describe('persons assigned to the variant: the denominator of rate (unique views for records without assignments)'),
   persons_converted: nullableNumber,
   rate: nullableNumber.describe('conversion rate (conversion metrics) or mean per person (value metrics)'),
   comparison: comparisonViewSchema.nullable().describe('null for the control and while statistics are not available'),

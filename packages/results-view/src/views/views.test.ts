@@ -1,5 +1,6 @@
 import { LatestResultsStore } from '../results-store';
-import { record } from '../testing/fixtures';
+import { contractRecord, conversionMetric, record, seriesRecord } from '../testing/fixtures';
+import { MAX_SERIES_POINTS } from './conversion-series';
 import { experimentDetail, STATISTICS_NOT_AVAILABLE } from './experiment-detail';
 import { experimentSummary } from './experiment-summary';
 import { experimentDetailSchema, experimentSummarySchema } from './schemas';
@@ -29,14 +30,21 @@ describe('experimentSummary', () => {
   it('should flag SRM', () => {
     expect(experimentSummary(record('srm'), 0)).toMatchObject({ status: 'invalid_srm', srm_flagged: true });
   });
+
+  it('should count assigned persons, and unique views for records written before assignments', () => {
+    const [control, green] = contractRecord().variants;
+    if (!control || !green) throw new Error('the fixture has two variants');
+    expect(experimentSummary(record('collecting', { variants: [{ ...control, persons: 900 }, { ...green, persons: 950 }] }), 0).persons).toBe(1850);
+    expect(experimentSummary(record('none'), 0).persons).toBe(2000);
+  });
 });
 
 describe('experimentDetail', () => {
   it('should build the variant rows with each metric and its comparison against the control', () => {
     const withMetrics = record('winner', {
       variants: [
-        { variant_id: 'control', variant_name: 'Control', unique_views: 1000, total_views: 1200, unique_clicks: 100, total_clicks: 110, metrics: [{ metric_id: 'click', metric_type: 'conversion', persons_converted: 100, conversion_rate: 0.1, event_count: 110, sum: 100, mean: 0.1, sum_squares: 100 }] },
-        { variant_id: 'green', variant_name: 'Green', unique_views: 1000, total_views: 1300, unique_clicks: 120, total_clicks: 150, metrics: [{ metric_id: 'click', metric_type: 'conversion', persons_converted: 120, conversion_rate: 0.12, event_count: 150, sum: 120, mean: 0.12, sum_squares: 120 }] },
+        { variant_id: 'control', variant_name: 'Control', unique_views: 1000, total_views: 1200, unique_clicks: 100, total_clicks: 110, persons: 1000, allocation_weight: 1, metrics: [{ metric_id: 'click', metric_type: 'conversion', persons_converted: 100, conversion_rate: 0.1, event_count: 110, sum: 100, mean: 0.1, sum_squares: 100 }] },
+        { variant_id: 'green', variant_name: 'Green', unique_views: 1000, total_views: 1300, unique_clicks: 120, total_clicks: 150, persons: 1000, allocation_weight: 1, metrics: [{ metric_id: 'click', metric_type: 'conversion', persons_converted: 120, conversion_rate: 0.12, event_count: 150, sum: 120, mean: 0.12, sum_squares: 120 }] },
       ],
     });
     const detail = experimentDetail(entryOf(withMetrics).entry, { now: 0 });
@@ -46,6 +54,15 @@ describe('experimentDetail', () => {
     expect(detail.variants[0]).toMatchObject({ is_control: true, unique_click_rate: 0.1, total_click_rate: 110 / 1200, metrics: [{ rate: 0.1, comparison: null }] });
     expect(detail.variants[1]?.metrics[0]?.comparison).toMatchObject({ verdict: 'winner', significant: true, relative_lift: { estimate: 0.2, lower: 0.1, upper: 0.3 }, relative_lift_sequential: { lower: 0.05, upper: 0.35 } });
     expect(detail.statistics).toMatchObject({ available: true, alpha: 0.05, srm: { flagged: false, variants: [{ share: 0.5, expected_share: 0.5 }, { share: 0.5 }] } });
+  });
+
+  it('should take the rate of a metric over assigned persons when the record has no rate', () => {
+    const metric = { ...conversionMetric('click', 90, 900), conversion_rate: null };
+    const [control, green] = contractRecord().variants;
+    if (!control || !green) throw new Error('the fixture has two variants');
+    const detail = experimentDetail(entryOf(record('collecting', { variants: [{ ...control, persons: 900, metrics: [metric] }, green] })).entry, { now: 0 });
+    expect(detail.variants[0]?.metrics[0]).toMatchObject({ persons: 900, persons_converted: 90, rate: 0.1 });
+    expect(detail.variants[1]?.metrics[0]).toMatchObject({ persons: 1000, rate: 0.12 });
   });
 
   it('should say statistics are not available and chart the results history', () => {
@@ -58,17 +75,59 @@ describe('experimentDetail', () => {
     expect(detail.series.variants[0]?.points[0]?.lower).toBeCloseTo(0.0829, 3);
   });
 
-  it('should prefer hourly series records, with a Wilson band, capped at the record time for the current hour', () => {
+  it('should prefer hourly series records, summing the buckets into cumulative rates with a Wilson band, capped at the record time for the current hour', () => {
     const { store, entry } = entryOf(record('winner'));
-    for (const [bucket, n, converted] of [[0, 100, 10], [3_600_000, 200, 24]] as const) {
-      store.putSeries({ experiment_id: 'exp-1', granularity: 'hour', bucket_start: bucket, version: 1, updated_at: bucket + 1_000, variants: [{ variant_id: 'control', persons: 100, cumulative_persons: n, metrics: [{ metric_id: 'click', persons_converted: 10, cumulative_persons_converted: converted, sum: 10, cumulative_sum: converted }] }] });
-    }
-    store.putSeries({ experiment_id: 'exp-1', granularity: 'day', bucket_start: 0, version: 1, updated_at: 1, variants: [] });
+    store.putSeries(seriesRecord(0, [{ id: 'control', persons: 100, converted: 10 }]));
+    store.putSeries(seriesRecord(3_600_000, [{ id: 'control', persons: 100, converted: 14 }]));
+    store.putSeries(seriesRecord(0, [{ id: 'control', persons: 5, converted: 5 }], 'day'));
     const series = experimentDetail(entry, { now: 0 }).series;
     expect(series).toMatchObject({ source: 'series', granularity: 'hour', metric_id: 'click' });
-    expect(series.variants.find((v) => v.variant_id === 'control')?.points.map((p) => [p.t, p.rate])).toEqual([
-      [1_000, 0.1],
-      [3_601_000, 0.12],
+    const control = series.variants.find((v) => v.variant_id === 'control')?.points;
+    expect(control?.map((p) => [p.t, p.persons, p.converted, p.rate])).toEqual([
+      [1_000, 100, 10, 0.1],
+      [3_601_000, 200, 24, 0.12],
+    ]);
+    expect(control?.[1]?.lower).toBeLessThan(0.12);
+  });
+
+  it('should sum the buckets in time order, keep the figures of a variant through buckets without it and start its line at its first persons', () => {
+    const { store, entry } = entryOf(record('winner'));
+    // Put out of order: the view sorts by bucket start.
+    store.putSeries(seriesRecord(2 * 3_600_000, [{ id: 'green', persons: 50, converted: 5 }]));
+    store.putSeries(seriesRecord(0, [{ id: 'control', persons: 100, converted: 10 }]));
+    store.putSeries(seriesRecord(3_600_000, [{ id: 'control', persons: 100, converted: 30 }, { id: 'green', persons: 0, converted: 0 }]));
+    const points = (id: string) => experimentDetail(entry, { now: 0 }).series.variants.find((v) => v.variant_id === id)?.points.map((p) => [p.t, p.persons, p.converted]);
+    expect(points('control')).toEqual([
+      [1_000, 100, 10],
+      [3_601_000, 200, 40],
+      [7_201_000, 200, 40],
+    ]);
+    expect(points('green')).toEqual([[7_201_000, 50, 5]]);
+  });
+
+  it('should count the buckets trimmed from the chart in the cumulative figures', () => {
+    const { store, entry } = entryOf(record('winner'));
+    const extra = 10;
+    for (let i = 0; i < MAX_SERIES_POINTS + extra; i++) store.putSeries(seriesRecord(i * 3_600_000, [{ id: 'control', persons: 10, converted: i < extra ? 10 : 1 }]));
+    const points = experimentDetail(entry, { now: 0 }).series.variants.find((v) => v.variant_id === 'control')?.points ?? [];
+    expect(points).toHaveLength(MAX_SERIES_POINTS);
+    expect(points[0]).toMatchObject({ t: extra * 3_600_000 + 1_000, persons: (extra + 1) * 10, converted: extra * 10 + 1 });
+    expect(points.at(-1)).toMatchObject({ persons: (MAX_SERIES_POINTS + extra) * 10, converted: extra * 10 + MAX_SERIES_POINTS });
+  });
+
+  it('should chart the cumulative mean of a value metric, without a band', () => {
+    const revenue = { metric_id: 'revenue', metric_type: 'value' as const, persons_converted: 3, conversion_rate: 0.003, event_count: 4, sum: 30, mean: 0.03, sum_squares: 500 };
+    const [control, green] = contractRecord().variants;
+    if (!control || !green) throw new Error('the fixture has two variants');
+    const { store, entry } = entryOf(record('winner', { variants: [{ ...control, metrics: [revenue] }, { ...green, metrics: [revenue] }] }));
+    for (const [bucket, persons, sum] of [[0, 10, 25], [3_600_000, 30, 15]] as const) {
+      store.putSeries({ experiment_id: 'exp-1', granularity: 'day', bucket_start: bucket, version: 1, updated_at: bucket + 1, variants: [{ variant_id: 'green', persons, metrics: [{ metric_id: 'revenue', persons_converted: 1, event_count: 2, sum }] }] });
+    }
+    const series = experimentDetail(entry, { now: 0, metric: 'revenue' }).series;
+    expect(series).toMatchObject({ granularity: 'day', metric_id: 'revenue', interval: expect.stringMatching(/^none/) });
+    expect(series.variants.find((v) => v.variant_id === 'green')?.points.map((p) => [p.persons, p.converted, p.rate, p.lower])).toEqual([
+      [10, 1, 2.5, null],
+      [40, 2, 1, null],
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { DefinitionsCatalog } from '@abtest/definitions';
 /**
  * `npm run bench:processor`: throughput of the experiment topology with
  * exactly-once on (events/s through one instance, from a pre-filled topic)
@@ -48,11 +49,11 @@ async function main(): Promise<void> {
     await producer.connect();
     const eventsTopic = `${run}-events`;
     const resultsTopic = `${run}-results`;
-    await admin.createTopics({ topics: [{ topic: eventsTopic, numPartitions: PARTITIONS }, { topic: resultsTopic, numPartitions: PARTITIONS }], waitForLeaders: true });
+    await admin.createTopics({ topics: [eventsTopic, resultsTopic, `${resultsTopic}-breakdowns`, `${resultsTopic}-series`].map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true });
     await produceRange(producer, eventsTopic, 0, EVENTS, run);
 
     const registry = createMetricsRegistry({ collectDefaultMetrics: false });
-    const topology = buildExperimentTopology({ applicationId: run, eventsTopic, resultsTopic, dedupWindowMs: 7 * 86_400_000, serializeResults: (v) => JSON.stringify(v) });
+    const topology = buildExperimentTopology({ applicationId: run, eventsTopic, resultsTopic, definitions: new DefinitionsCatalog() });
     const streams = new KafkaStreams(topology, { kafka, redis, logger: silent, keyPrefix: `${run}:`, commitIntervalMs: COMMIT_INTERVAL_MS, metrics: registry });
     const processed = async () => {
       const metric = await registry.getSingleMetric('streams_records_processed_total')?.get();

@@ -1,0 +1,62 @@
+import type { DefinitionsCatalog } from '@abtest/definitions';
+import { analyzeExperiment, StatsInputError, type ExperimentConfig, type ExperimentResults as ExperimentAnalysis } from '@abtest/stats';
+import type { ExperimentState } from './results';
+
+const clean = (value: number): number => (Math.abs(value) < 1e-9 ? 0 : value);
+
+/** Variants the statistics compare: the definition's, else every variant with persons (equal weights). */
+function variantsOf(state: ExperimentState, definitions: DefinitionsCatalog): { variants: ExperimentConfig['variants']; control: string } | undefined {
+  const definition = definitions.experiment(state.experiment_id);
+  if (definition) return { variants: definition.variants.map((v) => ({ id: v.id, weight: v.weight })), control: definition.control_variant_id };
+  const seen = Object.keys(state.variants)
+    .filter((id) => (state.variants[id]?.persons ?? 0) > 0)
+    .sort((a, b) => a.localeCompare(b));
+  if (seen.length < 2) return undefined;
+  return { variants: seen.map((id) => ({ id, weight: 1 })), control: seen.includes('control') ? 'control' : (seen[0] as string) };
+}
+
+/**
+ * The statistics of an experiment's current state (@abtest/stats), carrying
+ * the previous analysis' running minima forward; null when there is nothing
+ * to compare yet, with a note saying why.
+ */
+export function analyze(state: ExperimentState, definitions: DefinitionsCatalog, now: number): { analysis: ExperimentAnalysis | null; note: string | null } {
+  const arms = variantsOf(state, definitions);
+  const metrics = definitions.metricsFor(state.experiment_id);
+  if (metrics.length === 0) return { analysis: null, note: 'no metric applies to this experiment: define one (global, or listed by the experiment)' };
+  if (!arms) return { analysis: null, note: 'waiting for persons in at least two variants' };
+  const definition = definitions.experiment(state.experiment_id);
+  const ids = new Set(arms.variants.map((v) => v.id));
+  const stats: Record<string, Record<string, { n: number; sum: number; sumSquares: number }>> = {};
+  for (const [variantId, variant] of Object.entries(state.variants)) {
+    if (!ids.has(variantId)) continue;
+    stats[variantId] = Object.fromEntries(
+      metrics.map((m) => {
+        const figures = variant.metrics[m.id];
+        return [m.id, { n: variant.persons, sum: variant.persons > 0 ? clean(figures?.sum ?? 0) : 0, sumSquares: variant.persons > 0 ? clean(figures?.sum_squares ?? 0) : 0 }];
+      }),
+    );
+  }
+  const config: ExperimentConfig = {
+    experimentId: state.experiment_id,
+    variants: arms.variants,
+    controlVariantId: arms.control,
+    metrics: metrics.map((m) => ({ id: m.id, type: m.type, inverse: m.inverse })),
+    startTime: definition?.start_time ?? state.started_at ?? now,
+    ...(definition && {
+      alpha: definition.alpha,
+      sequentialTuningParameter: definition.sequential_tuning_parameter,
+      correction: definition.correction,
+      srmThreshold: definition.srm_threshold,
+      minRuntimeMs: definition.min_runtime_ms,
+      minPersonsPerVariant: definition.min_persons_per_variant,
+    }),
+  };
+  const previous = state.analysis?.experiment_id === state.experiment_id ? state.analysis : null;
+  try {
+    return { analysis: analyzeExperiment({ config, stats, now }, previous), note: null };
+  } catch (error) {
+    if (error instanceof StatsInputError) return { analysis: null, note: `statistics not computed: ${error.message}` };
+    throw error;
+  }
+}

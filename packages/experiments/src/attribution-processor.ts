@@ -1,0 +1,141 @@
+import { metricContribution, type DefinitionsCatalog, type MetricDefinition } from '@abtest/definitions';
+import type { KeyValueStore, Processor, ProcessorContext, StoreKey, StreamRecord } from '@abtest/streams';
+import { DeltaCollector } from './delta-collector';
+import { eventTimeOf, isObject, receivedAtOf, text, toExperimentEvent, valueAt, type ExperimentEvent, type Json } from './events';
+import { hourOf } from './delta';
+import { contributionOf, emptyPerson, type MetricSpec, type PersonExperiment, type PersonState } from './person-state';
+
+export const PERSONS_STORE = 'persons';
+/** An unbounded buffer would let one noisy person grow their state without limit. */
+export const MAX_BUFFERED_EVENTS = 500;
+
+export interface AttributionOptions {
+  definitions: DefinitionsCatalog;
+  /** How long (by arrival) an event is remembered for an exposure that follows it in event time but arrives later. */
+  graceMs: number;
+  /** Breakdown dimensions: dotted paths into the exposure event (`context.os.name`) or `traits.<name>`. */
+  dimensions: string[];
+}
+
+const FLAG = { view: 1, click: 2 } as const;
+
+/**
+ * Person-partitioned stage (key: the canonical person). Keeps each person's
+ * assignments, counted events and a grace buffer, and forwards the changes of
+ * the person's contribution — (after − before) — keyed by experiment.
+ */
+export class AttributionProcessor implements Processor<Json> {
+  private context!: ProcessorContext;
+  private persons!: KeyValueStore<PersonState>;
+
+  constructor(private readonly options: AttributionOptions) {}
+
+  init(context: ProcessorContext): void {
+    this.context = context;
+    this.persons = context.getStateStore(PERSONS_STORE);
+  }
+
+  prefetch(record: StreamRecord<Json>): StoreKey[] {
+    return record.key === null ? [] : [{ store: PERSONS_STORE, key: record.key }];
+  }
+
+  process(record: StreamRecord<Json>): void {
+    const event = record.value;
+    if (record.key === null || !isObject(event)) return;
+    const metrics = typeof event.event === 'string' && event.type === 'track' ? this.options.definitions.metricsForEvent(event.event) : [];
+    const experiment = toExperimentEvent(event);
+    if (event.type !== 'identify' && !experiment && metrics.length === 0) return;
+    const person = this.persons.get(record.key) ?? emptyPerson();
+    const deltas = new DeltaCollector(receivedAtOf(event));
+    const time = eventTimeOf(event, record.timestamp);
+    if (event.type === 'identify' && isObject(event.traits)) this.rememberTraits(person, event.traits);
+    if (experiment) this.onExperimentEvent(person, experiment, event, time, deltas);
+    if (metrics.length > 0) this.onMetricEvent(person, metrics, event, time, record, deltas);
+    this.persons.put(record.key, person);
+    for (const delta of deltas.deltas()) this.context.forward({ key: delta.experiment_id, value: delta });
+  }
+
+  private rememberTraits(person: PersonState, traits: Json): void {
+    for (const [name, value] of Object.entries(traits)) {
+      const asText = text(value) ?? (typeof value === 'boolean' ? String(value) : undefined);
+      if (asText !== undefined && this.options.dimensions.includes(`traits.${name}`)) person.tr[name] = asText;
+    }
+  }
+
+  private onExperimentEvent(person: PersonState, exp: ExperimentEvent, event: Json, time: number, deltas: DeltaCollector): void {
+    const entry = (person.x[exp.experimentId] ??= { s: {}, m: {} });
+    const seen = entry.s[exp.variantId] ?? 0;
+    entry.s[exp.variantId] = seen | FLAG[exp.kind];
+    deltas.counts(exp, (seen & FLAG[exp.kind]) === 0);
+    if (exp.kind !== 'view') return;
+    if (entry.v !== undefined && entry.v !== exp.variantId && entry.w === undefined) {
+      entry.w = 1;
+      deltas.switcher(exp);
+    }
+    if (entry.t !== undefined && entry.t <= time) return;
+    // A first exposure, or one earlier in event time than the assigning one: it assigns.
+    this.change(exp.experimentId, entry, this.metricsOf(exp.experimentId), deltas, () => {
+      const previous = entry.t;
+      entry.v = exp.variantId;
+      entry.t = time;
+      entry.d = this.dimensionsOf(person, event);
+      for (const buffered of person.b) {
+        if (buffered.t >= time && (previous === undefined || buffered.t < previous)) this.count(entry, exp.experimentId, buffered.e, buffered.t);
+      }
+    });
+    deltas.started(exp, time);
+  }
+
+  private onMetricEvent(person: PersonState, metrics: MetricDefinition[], event: Json, time: number, record: StreamRecord<Json>, deltas: DeltaCollector): void {
+    const stored = { type: event.type, event: event.event, properties: event.properties, context: event.context };
+    this.buffer(person, { i: text(event.messageId) ?? `${record.partition}:${record.offset}`, t: time, a: record.timestamp, e: stored });
+    for (const [experimentId, entry] of Object.entries(person.x)) {
+      if (entry.t === undefined || time < entry.t) continue;
+      const applicable = this.metricsOf(experimentId).filter((m) => metrics.some((n) => n.id === m.id));
+      if (applicable.length === 0) continue;
+      this.change(experimentId, entry, applicable, deltas, () => this.count(entry, experimentId, stored, time, applicable));
+    }
+  }
+
+  /** Sends (contribution after − before) of `metrics` around `mutate`. */
+  private change(experimentId: string, entry: PersonExperiment, metrics: MetricDefinition[], deltas: DeltaCollector, mutate: () => void): void {
+    const specs: MetricSpec[] = metrics.map((m) => ({ id: m.id, type: m.type, cap: m.cap }));
+    const before = contributionOf(entry, specs, hourOf);
+    mutate();
+    const after = contributionOf(entry, specs, hourOf);
+    deltas.contribution(experimentId, before, -1);
+    deltas.contribution(experimentId, after, 1);
+  }
+
+  /** Adds one event to the entry's history of every applicable metric it matches. */
+  private count(entry: PersonExperiment, experimentId: string, event: Json, time: number, metrics = this.metricsOf(experimentId)): void {
+    for (const metric of metrics) {
+      const value = metricContribution(metric, event);
+      if (value === undefined) continue;
+      const history = (entry.m[metric.id] ??= {});
+      const hour = String(hourOf(time));
+      const [count, sum] = history[hour] ?? [0, 0];
+      history[hour] = [count + 1, sum + value];
+    }
+  }
+
+  private buffer(person: PersonState, event: PersonState['b'][number]): void {
+    const horizon = event.a - this.options.graceMs;
+    person.b = person.b.filter((b) => b.a >= horizon);
+    person.b.push(event);
+    if (person.b.length > MAX_BUFFERED_EVENTS) person.b.splice(0, person.b.length - MAX_BUFFERED_EVENTS);
+  }
+
+  private metricsOf(experimentId: string): MetricDefinition[] {
+    return this.options.definitions.metricsFor(experimentId);
+  }
+
+  private dimensionsOf(person: PersonState, event: Json): Record<string, string> {
+    const dims: Record<string, string> = {};
+    for (const dimension of this.options.dimensions) {
+      const value = dimension.startsWith('traits.') ? person.tr[dimension.slice('traits.'.length)] : text(valueAt(event, dimension));
+      dims[dimension] = value ?? 'unknown';
+    }
+    return dims;
+  }
+}

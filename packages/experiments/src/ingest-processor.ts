@@ -1,0 +1,59 @@
+import type { KeyValueStore, Processor, ProcessorContext, StoreKey, StreamRecord } from '@abtest/streams';
+import { identityLink, isObject, text, type Json } from './events';
+
+export const DEDUP_STORE = 'dedup';
+export const LINKS_STORE = 'links';
+/** Child names: events already keyed by their canonical person, and what the by-user stage resolves. */
+export const TO_ATTRIBUTION = 'attribution';
+export const TO_BY_USER = 'by-user-sink';
+
+/** A record of the by-user repartition topic (key: userId). */
+export type ByUserRecord = { link: string } | { event: Json };
+
+/**
+ * Source-partitioned stage (key: anonymousId, else userId): drops resent
+ * events (same messageId within the de-duplication window), announces
+ * identity links to the by-user stage once per (anonymousId, userId), and
+ * sends events that carry only a userId there to find their person.
+ */
+export class IngestProcessor implements Processor<Json> {
+  private context!: ProcessorContext;
+  private dedup!: KeyValueStore<number>;
+  private links!: KeyValueStore<string>;
+
+  init(context: ProcessorContext): void {
+    this.context = context;
+    this.dedup = context.getStateStore(DEDUP_STORE);
+    this.links = context.getStateStore(LINKS_STORE);
+  }
+
+  prefetch(record: StreamRecord<Json>): StoreKey[] {
+    const event = record.value;
+    if (!isObject(event)) return [];
+    const keys: StoreKey[] = [];
+    const messageId = text(event.messageId);
+    if (messageId) keys.push({ store: DEDUP_STORE, key: messageId });
+    const link = identityLink(event);
+    if (link) keys.push({ store: LINKS_STORE, key: link.anonymousId });
+    return keys;
+  }
+
+  process(record: StreamRecord<Json>): void {
+    const event = record.value;
+    if (!isObject(event)) return;
+    const messageId = text(event.messageId);
+    if (messageId) {
+      if (this.dedup.get(messageId) !== undefined) return;
+      this.dedup.put(messageId, record.timestamp);
+    }
+    const link = identityLink(event);
+    if (link && this.links.get(link.anonymousId) !== link.userId) {
+      this.links.put(link.anonymousId, link.userId);
+      this.context.forward<ByUserRecord>({ key: link.userId, value: { link: link.anonymousId } }, TO_BY_USER);
+    }
+    const anonymousId = text(event.anonymousId);
+    const userId = text(event.userId);
+    if (anonymousId) this.context.forward({ key: anonymousId, value: event }, TO_ATTRIBUTION);
+    else if (userId) this.context.forward<ByUserRecord>({ key: userId, value: { event } }, TO_BY_USER);
+  }
+}

@@ -1,0 +1,75 @@
+import { DefinitionsCatalog } from '@abtest/definitions';
+import { emptyDelta, type ExperimentDelta } from './delta';
+import type { BreakdownResults, ExperimentResults, SeriesResults } from './records';
+import { BREAKDOWNS_SINK, BREAKDOWNS_STORE, RESULTS_SINK, RESULTS_STORE, ResultsProcessor, SERIES_SINK, SERIES_STORE } from './results-processor';
+import { ProcessorDriver } from './testing/processor-driver';
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 10, 26, 10);
+
+function catalog(): DefinitionsCatalog {
+  const definitions = new DefinitionsCatalog();
+  definitions.apply('metric|signup', JSON.stringify({ id: 'signup', type: 'conversion', event: 'Signed Up', scope: 'global' }));
+  return definitions;
+}
+
+/** n persons in `variant`, `converted` of them converted, all in one breakdown value and hour. */
+function delta(variant: string, n: number, converted: number, os = 'iOS'): ExperimentDelta {
+  const d = emptyDelta('exp', 'Checkout');
+  const metrics = { signup: { persons_converted: converted, event_count: converted, sum: converted, sum_squares: converted } };
+  d.started_at = T0;
+  d.metric_types.signup = 'conversion';
+  d.variants[variant] = { variant_name: variant, unique_views: n, total_views: n, unique_clicks: 0, total_clicks: 0, persons: n, metrics };
+  d.breakdowns[`context.os.name\u0000${os}\u0000${variant}`] = { persons: n, metrics };
+  d.series[`${T0 + HOUR}\u0000${variant}`] = { persons: n, metrics: { signup: { persons_converted: converted, event_count: converted, sum: converted } } };
+  return d;
+}
+
+const driver = (definitions = catalog(), maxBreakdownValues = 20) =>
+  new ProcessorDriver(new ResultsProcessor({ definitions, maxBreakdownValues }), [RESULTS_STORE, BREAKDOWNS_STORE, SERIES_STORE]);
+
+describe('ResultsProcessor', () => {
+  it('publishes metric figures with rates and means, and the statistics once two variants have persons', () => {
+    const results = driver();
+    const first = results.pipe('exp', delta('control', 1000, 100), T0).find((o) => o.child === RESULTS_SINK)?.value as ExperimentResults;
+    expect(first.analysis).toBeNull();
+    expect(first.status).toBe('collecting');
+    expect(first.variants[0]?.metrics[0]).toMatchObject({ metric_id: 'signup', persons_converted: 100, conversion_rate: 0.1, mean: 0.1 });
+    const second = results.pipe('exp', delta('treatment', 1000, 200), T0 + 1).find((o) => o.child === RESULTS_SINK)?.value as ExperimentResults;
+    expect(second.version).toBe(2);
+    expect(second.control_variant_id).toBe('control');
+    expect(second.analysis?.comparisons[0]).toMatchObject({ variant_id: 'treatment', metric_id: 'signup', sequential_significant: true });
+    expect(second.status).toBe('significant');
+  });
+
+  it('uses the definition: control, weights, and a sample-ratio mismatch', () => {
+    const definitions = catalog();
+    definitions.apply('experiment|exp', JSON.stringify({ id: 'exp', variants: [{ id: 'treatment' }, { id: 'control' }], control_variant_id: 'control', min_persons_per_variant: 10 }));
+    const results = driver(definitions);
+    results.pipe('exp', delta('control', 1000, 100), T0);
+    const record = results.pipe('exp', delta('treatment', 500, 50), T0 + 1).find((o) => o.child === RESULTS_SINK)?.value as ExperimentResults;
+    expect(record.variants.map((v) => v.allocation_weight)).toEqual([1, 1]);
+    expect(record.status).toBe('invalid_srm');
+    expect(record.analysis?.srm.flagged).toBe(true);
+  });
+
+  it('publishes breakdown and series records, grouping values past the cap as other', () => {
+    const results = driver(catalog(), 1);
+    const outputs = [...results.pipe('exp', delta('control', 10, 1, 'iOS'), T0), ...results.pipe('exp', delta('control', 5, 2, 'Android'), T0 + 1)];
+    const breakdowns = outputs.filter((o) => o.child === BREAKDOWNS_SINK).map((o) => o.value as BreakdownResults);
+    expect(breakdowns.map((b) => [b.value, b.variants[0]?.persons])).toEqual([
+      ['iOS', 10],
+      ['other', 5],
+    ]);
+    const series = outputs.filter((o) => o.child === SERIES_SINK).map((o) => o.value as SeriesResults);
+    const lastHour = series.filter((s) => s.granularity === 'hour').at(-1);
+    expect(lastHour).toMatchObject({ bucket_start: T0 + HOUR, version: 2, variants: [{ variant_id: 'control', persons: 15, metrics: [{ metric_id: 'signup', persons_converted: 3 }] }] });
+    expect(series.filter((s) => s.granularity === 'day').at(-1)?.bucket_start).toBe(Date.UTC(2026, 10, 26));
+  });
+
+  it('says why there are no statistics when no metric applies', () => {
+    const results = driver(new DefinitionsCatalog());
+    const record = results.pipe('exp', delta('control', 10, 0), T0).find((o) => o.child === RESULTS_SINK)?.value as ExperimentResults;
+    expect(record.status_reason).toMatch(/no metric applies/);
+  });
+});

@@ -1,0 +1,49 @@
+import { DEDUP_STORE, IngestProcessor, LINKS_STORE, TO_ATTRIBUTION, TO_BY_USER, type ByUserRecord } from './ingest-processor';
+import { IDENTITIES_STORE, PENDING_STORE, StitchProcessor } from './stitch-processor';
+import { ProcessorDriver } from './testing/processor-driver';
+
+const HOUR = 3_600_000;
+
+describe('IngestProcessor', () => {
+  const driver = () => new ProcessorDriver(new IngestProcessor(), [DEDUP_STORE, LINKS_STORE]);
+
+  it('drops a resent messageId and sends anonymous events on to attribution, keyed by anonymousId', () => {
+    const ingest = driver();
+    const event = { type: 'track', event: 'Signed Up', messageId: 'm1', anonymousId: 'a1' };
+    expect(ingest.pipe('a1', event, 1)).toEqual([{ key: 'a1', value: event, child: TO_ATTRIBUTION }]);
+    expect(ingest.pipe('a1', event, 2)).toEqual([]);
+  });
+
+  it('announces each identity link once and sends userId-only events to the by-user stage', () => {
+    const ingest = driver();
+    const identify = { type: 'identify', messageId: 'm1', anonymousId: 'a1', userId: 'u1' };
+    const outputs = ingest.pipe('a1', identify, 1);
+    expect(outputs).toContainEqual({ key: 'u1', value: { link: 'a1' }, child: TO_BY_USER });
+    expect(ingest.pipe('a1', { ...identify, messageId: 'm2' }, 2).filter((o) => o.child === TO_BY_USER)).toEqual([]);
+    const alias = { type: 'alias', messageId: 'm3', previousId: 'a2', userId: 'u2' };
+    expect(ingest.pipe('u2', alias, 3)).toContainEqual({ key: 'u2', value: { link: 'a2' }, child: TO_BY_USER });
+    const server = { type: 'track', event: 'Order Completed', messageId: 'm4', userId: 'u1' };
+    expect(ingest.pipe('u1', server, 4)).toEqual([{ key: 'u1', value: { event: server }, child: TO_BY_USER }]);
+  });
+});
+
+describe('StitchProcessor', () => {
+  const driver = () => new ProcessorDriver<ByUserRecord>(new StitchProcessor(HOUR), [IDENTITIES_STORE, PENDING_STORE]);
+  const purchase = { type: 'track', event: 'Order Completed', userId: 'u1' };
+
+  it('re-keys userId-only events to the first linked anonymousId', () => {
+    const stitch = driver();
+    stitch.pipe('u1', { link: 'a1' }, 1);
+    stitch.pipe('u1', { link: 'a2' }, 2);
+    expect(stitch.pipe('u1', { event: purchase }, 3)).toEqual([{ key: 'a1', value: purchase, child: undefined }]);
+  });
+
+  it('sends an event that arrived before its link to the linked person when the link comes within the grace period', () => {
+    const stitch = driver();
+    expect(stitch.pipe('u1', { event: purchase }, 1000)).toEqual([{ key: 'u1', value: purchase, child: undefined }]);
+    expect(stitch.pipe('u1', { link: 'a1' }, 1000 + HOUR - 1)).toEqual([{ key: 'a1', value: purchase, timestamp: 1000, child: undefined }]);
+    const late = driver();
+    late.pipe('u1', { event: purchase }, 1000);
+    expect(late.pipe('u1', { link: 'a1' }, 1000 + HOUR + 1)).toEqual([]);
+  });
+});

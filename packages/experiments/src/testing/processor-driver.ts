@@ -1,0 +1,49 @@
+import type { KeyValueStore, OutputRecord, Processor, StoreKey, StreamRecord } from '@abtest/streams';
+
+/**
+ * Runs one processor in memory, as Kafka Streams' TopologyTestDriver does for
+ * a topology: stores are plain maps, forwarded records are collected, and
+ * reading a key the processor did not prefetch fails as it would at run time.
+ */
+export class ProcessorDriver<V> {
+  readonly stores = new Map<string, Map<string, unknown>>();
+  readonly forwarded: Array<OutputRecord & { child?: string }> = [];
+  private offset = 0;
+  private prefetched = new Set<string>();
+
+  constructor(
+    private readonly processor: Processor<V>,
+    storeNames: string[],
+  ) {
+    for (const name of storeNames) this.stores.set(name, new Map());
+    processor.init?.({
+      applicationId: 'test',
+      taskId: '0_0',
+      partition: 0,
+      getStateStore: <S>(name: string) => this.store<S>(name),
+      forward: (record, child) => void this.forwarded.push({ ...record, child }),
+    });
+  }
+
+  /** Processes one record (its timestamp is the arrival time) and returns what it forwarded. */
+  pipe(key: string | null, value: V, timestamp: number): Array<OutputRecord & { child?: string }> {
+    const record: StreamRecord<V> = { key, value, timestamp, headers: {}, topic: 'input', partition: 0, offset: String(this.offset++) };
+    this.prefetched = new Set((this.processor.prefetch?.(record) ?? []).map((k: StoreKey) => `${k.store}\u0000${k.key}`));
+    const before = this.forwarded.length;
+    this.processor.process(record);
+    return this.forwarded.slice(before);
+  }
+
+  private store<S>(name: string): KeyValueStore<S> {
+    const map = this.stores.get(name);
+    if (!map) throw new Error(`no store ${name}`);
+    return {
+      get: (key) => {
+        if (!this.prefetched.has(`${name}\u0000${key}`)) throw new Error(`read of ${name}/${key} that prefetch() did not name`);
+        return structuredClone(map.get(key)) as S | undefined;
+      },
+      put: (key, value) => void map.set(key, structuredClone(value)),
+      delete: (key) => void map.delete(key),
+    };
+  }
+}

@@ -1,0 +1,186 @@
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { DefinitionsWriter, parseMetricDefinition } from '@abtest/definitions';
+import type { BreakdownResults, ExperimentResults } from '@abtest/experiments';
+import { waitFor } from '@abtest/local-stack';
+import { personKey } from '@abtest/segment';
+import { createTopics, testKafka, testStackEnv, uniqueName } from '../harness';
+import { expectedConversionsFromPostgres, type ExpectedConversions } from './expected-conversions';
+import { CONVERSION_DIMENSIONS, generateConversionEvents, type SegmentEvent } from './generate-conversion-events';
+import { startProcessor, waitUntilReady, type ProcessorProcess } from './processor-process';
+import { followLatest, followResults } from './results-reader';
+
+const PARTITIONS = 4;
+const HOUR = 3_600_000;
+const ADMIN_TOKEN = 'conversion-test-admin-token';
+const round = (value: number): number => Math.round(value * 1e6) / 1e6;
+
+type Figures = { metric_id: string; persons_converted: number; event_count: number; sum: number; sum_squares: number };
+const figures = (metrics: Figures[]) => metrics.map((m) => ({ metric_id: m.metric_id, persons_converted: m.persons_converted, event_count: m.event_count, sum: round(m.sum), sum_squares: round(m.sum_squares) })).sort((a, b) => a.metric_id.localeCompare(b.metric_id));
+const byKey = <T extends Record<string, unknown>>(rows: T[], key: (row: T) => string): T[] => [...rows].sort((a, b) => key(a).localeCompare(key(b)));
+
+/** The published variants as rows comparable with the reference (metrics restricted to `metricIds`). */
+function variantRows(latest: Map<string, ExperimentResults>, metricIds: Set<string>) {
+  const rows = [...latest.values()].flatMap((r) => r.variants.map((v) => ({ experiment_id: r.experiment_id, variant_id: v.variant_id, persons: v.persons, metrics: figures(v.metrics.filter((m) => metricIds.has(m.metric_id))) })));
+  return byKey(rows, (r) => `${r.experiment_id}/${r.variant_id}`);
+}
+
+function expectedVariantRows(expected: ExpectedConversions) {
+  return byKey(expected.variants.map((v) => ({ experiment_id: v.experiment_id, variant_id: v.variant_id, persons: v.persons, metrics: figures(v.metrics) })), (r) => `${r.experiment_id}/${r.variant_id}`);
+}
+
+function breakdownRows(latest: Map<string, BreakdownResults>, experimentIds: Set<string>) {
+  const rows = [...latest.values()].filter((b) => experimentIds.has(b.experiment_id)).flatMap((b) => b.variants.filter((v) => v.persons !== 0).map((v) => ({ experiment_id: b.experiment_id, dimension: b.dimension, value: b.value, variant_id: v.variant_id, persons: v.persons, metrics: figures(v.metrics) })));
+  return byKey(rows, (r) => `${r.experiment_id}/${r.dimension}/${r.value}/${r.variant_id}`);
+}
+
+function expectedBreakdownRows(expected: ExpectedConversions) {
+  const rows = expected.breakdowns.filter((b) => b.persons !== 0).map((b) => ({ experiment_id: b.experiment_id, dimension: b.dimension, value: b.value, variant_id: b.variant_id, persons: b.persons, metrics: figures(b.metrics) }));
+  return byKey(rows, (r) => `${r.experiment_id}/${r.dimension}/${r.value}/${r.variant_id}`);
+}
+
+/** Waits until `actual()` equals `expected`; on timeout the assertion shows the difference. */
+async function waitForEqual(description: string, actual: () => unknown, expected: unknown, timeoutMs = 120_000): Promise<void> {
+  const want = JSON.stringify(expected);
+  try {
+    await waitFor(() => JSON.stringify(actual()) === want, { description, timeoutMs, intervalMs: 250 });
+  } catch (error) {
+    expect(actual()).toEqual(expected);
+    throw error;
+  }
+}
+
+describe('Processor > conversion metrics after exposure (real Kafka, Redis, schema registry)', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  const running: ProcessorProcess[] = [];
+
+  beforeAll(async () => {
+    kafka = testKafka();
+    admin = kafka.admin();
+    producer = kafka.producer({ idempotent: true });
+    await Promise.all([admin.connect(), producer.connect()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(running.splice(0).map((p) => p.process.stop()));
+    await Promise.all([admin.disconnect(), producer.disconnect()]);
+  });
+
+  it('counts exactly what the SQL reference computes, through SIGKILLs, and starts counting a metric defined mid-stream', async () => {
+    const runId = uniqueName('conv');
+    const stream = generateConversionEvents({ seed: 1, persons: 300, runId });
+    const names = { applicationId: `${runId}-app`, eventsTopic: `${runId}-events`, resultsTopic: `${runId}-results`, definitionsTopic: `${runId}-definitions` };
+    await createTopics(admin, [{ topic: names.eventsTopic, numPartitions: PARTITIONS }]);
+    const writer = new DefinitionsWriter(kafka, names.definitionsTopic);
+    await writer.ensureTopic();
+    for (const metric of stream.metrics) await writer.putMetric(metric);
+    for (const experiment of stream.experiments) await writer.putExperiment(experiment);
+    const env = {
+      PROCESSOR_APPLICATION_ID: names.applicationId,
+      EVENTS_TOPIC: names.eventsTopic,
+      RESULTS_TOPIC: names.resultsTopic,
+      DEFINITIONS_TOPIC: names.definitionsTopic,
+      REDIS_KEY_PREFIX: `${runId}:`,
+      BREAKDOWN_DIMENSIONS: CONVERSION_DIMENSIONS.join(','),
+      ADMIN_TOKEN,
+      COMMIT_INTERVAL_MS: '100',
+      SESSION_TIMEOUT_MS: '6000',
+    };
+    const start = async (): Promise<ProcessorProcess> => {
+      const instance = await startProcessor(env);
+      running.push(instance);
+      return instance;
+    };
+    const produce = async (events: SegmentEvent[]) => {
+      for (let i = 0; i < events.length; i += 500) {
+        await producer.send({ topic: names.eventsTopic, acks: -1, messages: events.slice(i, i + 500).map((e) => ({ key: personKey(e) ?? null, value: JSON.stringify(e) })) });
+      }
+    };
+    const registry = new SchemaRegistry({ host: testStackEnv().schemaRegistryUrl });
+    const decode = (value: Buffer) => registry.decode(value);
+    let instance = await start();
+    // The processor creates its output topics at start-up.
+    await waitUntilReady(instance);
+    const results = await followResults(kafka, names.resultsTopic, decode);
+    const breakdowns = await followLatest<BreakdownResults>(kafka, `${names.resultsTopic}-breakdowns`, (b) => `${b.experiment_id}|${b.dimension}|${b.value}`, decode);
+
+    // A marker exposure on every partition, after a phase: once all are published, every earlier event has passed ingest.
+    let markers = 0;
+    const drained = async () => {
+      const experiment = `${runId}-marker-${markers++}`;
+      const events = Array.from({ length: PARTITIONS }, (_, partition) => ({ type: 'track', event: 'Experiment Viewed', messageId: `${experiment}-${partition}`, anonymousId: `${experiment}-${partition}`, timestamp: new Date().toISOString(), properties: { experiment_id: experiment, variation_id: 'marker' } }));
+      await producer.send({ topic: names.eventsTopic, acks: -1, messages: events.map((e, partition) => ({ key: e.anonymousId, partition, value: JSON.stringify(e) })) });
+      await waitFor(() => results.latest.get(experiment)?.variants[0]?.unique_views === PARTITIONS, { description: `marker ${experiment} published`, timeoutMs: 120_000, intervalMs: 100 });
+    };
+
+    try {
+      // Phases of one simulated hour of arrivals: links of one userId an hour apart are produced in order.
+      const phases = new Map<number, SegmentEvent[]>();
+      stream.events.forEach((event, i) => {
+        const phase = Math.floor(((stream.arrivedAt[i] as number) - (stream.arrivedAt[0] as number)) / HOUR);
+        phases.set(phase, [...(phases.get(phase) ?? []), event]);
+      });
+      let phaseIndex = 0;
+      for (const events of [...phases.entries()].sort(([a], [b]) => a - b).map(([, e]) => e)) {
+        await produce(events);
+        if (phaseIndex++ % 2 === 1) {
+          // Killed while the phase is being processed; its successor must give the same figures.
+          await waitFor(() => instance.process.isRunning, { description: 'processor running', timeoutMs: 5_000 });
+          instance.process.signal('SIGKILL');
+          await instance.process.exited;
+          running.splice(running.indexOf(instance), 1);
+          instance = await start();
+        }
+        await drained();
+      }
+
+      const expected = await expectedConversionsFromPostgres(stream.events, stream.metrics, { dimensions: CONVERSION_DIMENSIONS, experiments: stream.experiments.map((e) => ({ id: e.id, metrics: e.metrics })) });
+      const metricIds = new Set(stream.metrics.map((m) => m.id));
+      const experimentIds = new Set(stream.experiments.map((e) => e.id));
+      const ours = (latest: Map<string, ExperimentResults>) => new Map([...latest].filter(([id]) => experimentIds.has(id)));
+      await waitForEqual('variant figures equal to the SQL reference', () => variantRows(ours(results.latest), metricIds), expectedVariantRows(expected));
+      for (const [experimentId, switchers] of expected.variantSwitchers) expect(results.latest.get(experimentId)?.data_quality.variant_switchers).toBe(switchers);
+      await waitForEqual('breakdowns equal to the SQL reference', () => breakdownRows(breakdowns.latest, experimentIds), expectedBreakdownRows(expected));
+      for (const record of ours(results.latest).values()) {
+        for (const variant of record.variants) {
+          for (const metric of variant.metrics) {
+            expect(metric.conversion_rate).toBeCloseTo(variant.persons > 0 ? metric.persons_converted / variant.persons : Number.NaN);
+            if (variant.persons > 0) expect(metric.mean).toBeCloseTo(metric.sum / variant.persons);
+          }
+        }
+      }
+
+      // A metric defined mid-stream through the admin API: counted from then on, no restart.
+      await waitUntilReady(instance);
+      const invite = parseMetricDefinition({ id: `${runId}-invite`, type: 'conversion', event: 'Invited Friend', scope: 'global' });
+      const exposed = stream.events.filter((e) => e.event === 'Experiment Viewed' && typeof e.anonymousId === 'string').slice(0, 40);
+      const invites = (suffix: string) => exposed.map((e, i) => ({ type: 'track', event: 'Invited Friend', messageId: `${runId}-invite-${suffix}-${i}`, anonymousId: e.anonymousId, timestamp: new Date(Date.parse(e.timestamp as string) + (i % 4 === 0 ? -60_000 : 60_000)).toISOString() }));
+      await produce(invites('before'));
+      await drained();
+      const admin = (method: string, path: string, body?: unknown) =>
+        fetch(`http://127.0.0.1:${instance.port}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      expect((await fetch(`http://127.0.0.1:${instance.port}/admin/definitions`)).status).toBe(401);
+      expect((await admin('PUT', `/admin/metrics/${invite.id}`, { ...invite, cap: 3 })).status).toBe(400);
+      expect((await admin('PUT', `/admin/metrics/${invite.id}`, invite)).status).toBe(200);
+      await waitFor(async () => ((await (await admin('GET', '/admin/definitions')).json()) as { metrics: Array<{ id: string }> }).metrics.some((m) => m.id === invite.id), { description: 'the processor follows the new metric', timeoutMs: 30_000, intervalMs: 100 });
+      const after = invites('after');
+      await produce(after);
+      const withInvites = await expectedConversionsFromPostgres([...stream.events, ...after], [invite], { dimensions: CONVERSION_DIMENSIONS, experiments: stream.experiments.map((e) => ({ id: e.id, metrics: [] })) });
+      expect(withInvites.variants.some((v) => v.metrics.some((m) => m.persons_converted > 0))).toBe(true);
+      await waitForEqual('the mid-stream metric counts the events after its definition', () => variantRows(ours(results.latest), new Set([invite.id])), expectedVariantRows(withInvites));
+
+      // GET /experiments/:id answers with breakdowns and series from the state stores.
+      const [someExperiment] = stream.experiments;
+      const body = (await (await fetch(`http://127.0.0.1:${instance.port}/experiments/${encodeURIComponent(someExperiment?.id ?? '')}`)).json()) as { variants: unknown[]; breakdowns: BreakdownResults[]; series: Array<{ granularity: string }> };
+      expect(body.variants.length).toBeGreaterThan(1);
+      expect(new Set(body.breakdowns.map((b) => b.dimension))).toEqual(new Set(CONVERSION_DIMENSIONS));
+      expect(body.series.filter((s) => s.granularity === 'hour').length).toBeGreaterThan(2);
+    } finally {
+      await results.stop();
+      await breakdowns.stop();
+      await writer.close();
+    }
+  }, 600_000);
+});
