@@ -12,12 +12,16 @@ import { startStack, stackEnvironment } from './stack';
  */
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const DEFAULT_SERVICES = ['ingress', 'processor', 'results'];
+/** The processor's definitions admin API token of a local stack, unless ADMIN_TOKEN is set. */
+const DEV_ADMIN_TOKEN = 'dev-admin-token-local';
 /** Where each service can be reached with its default port (overridable by the variable named). */
 const SERVICE_HINTS: Record<string, (env: NodeJS.ProcessEnv) => string> = {
   ingress: (env) =>
     `POST Segment events to http://127.0.0.1:${env.INGRESS_PORT ?? env.PORT ?? 8080}/v1/webhook (or /v1/batch, /v1/track, ...)` +
     (env.INGRESS_SOURCES ? '' : ', write key "dev-write-key" (HTTP Basic user) while INGRESS_SOURCES is unset'),
-  processor: (env) => `results of one experiment: GET http://127.0.0.1:${env.PROCESSOR_PORT ?? 8081}/experiments/<experiment id>`,
+  processor: (env) =>
+    `results of one experiment: GET http://127.0.0.1:${env.PROCESSOR_PORT ?? 8081}/experiments/<experiment id>; ` +
+    `definitions: PUT http://127.0.0.1:${env.PROCESSOR_PORT ?? 8081}/admin/metrics/<id> (Authorization: Bearer ${env.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN})`,
   results: (env) => `live dashboard: http://127.0.0.1:${env.RESULTS_PORT ?? 8082}/ (JSON API under /api, OpenAPI at /openapi.json)`,
 };
 
@@ -36,7 +40,7 @@ function parseServices(argv: string[]): string[] {
 async function up(argv: string[]): Promise<void> {
   const serviceNames = parseServices(argv);
   const stack = await startStack({ log, keepWorkDir: false });
-  const env = { ...process.env, ...stackEnvironment(stack) };
+  const env: NodeJS.ProcessEnv = { ADMIN_TOKEN: DEV_ADMIN_TOKEN, ...process.env, ...stackEnvironment(stack) };
   const services: ManagedProcess[] = [];
   let stopping = false;
   const shutdown = async (code: number) => {
