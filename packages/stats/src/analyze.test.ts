@@ -128,6 +128,17 @@ describe('analyzeExperiment > status', () => {
     expect(r.significant_result).toBeNull();
   });
 
+  it('should keep a sample-ratio mismatch flagged once detected, given the previous results', () => {
+    const flagged = analyzeExperiment(input({ control: { purchase: conv(5000, 500) }, green: { purchase: conv(4500, 700) } }));
+    const balancedAgain = input({ control: { purchase: conv(10_000, 1000) }, green: { purchase: conv(9950, 1300) } });
+    expect(analyzeExperiment(balancedAgain).srm.flagged).toBe(false);
+    const sticky = analyzeExperiment(balancedAgain, flagged);
+    expect(sticky.srm.flagged).toBe(true);
+    expect(sticky.srm.p_value).toBeGreaterThan(0.001);
+    expect(sticky.status).toBe('invalid_srm');
+    expect(sticky.status_reason).toMatch(/detected at an earlier update/);
+  });
+
   it('should not check SRM until every variant has the minimum persons', () => {
     const r = analyzeExperiment(input({ control: { purchase: conv(7, 0) }, green: { purchase: conv(1, 0) } }));
     expect(r.srm.checked).toBe(false);

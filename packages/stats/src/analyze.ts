@@ -50,7 +50,8 @@ function personsOf(table: StatisticsTable, variantId: string): number {
   return persons;
 }
 
-function srmResult(config: ResolvedConfig, persons: number[]): SrmResult {
+/** SRM stays flagged once detected: a broken assignment is to be investigated, not waited out (else alerts flip with the noise). */
+function srmResult(config: ResolvedConfig, persons: number[], flaggedBefore: boolean): SrmResult {
   const test = srmTest(persons, config.variants.map((v) => v.weight));
   const checked = persons.every((p) => p >= config.srmMinPersons);
   const pValue = finiteOrNull(test.pValue);
@@ -59,7 +60,7 @@ function srmResult(config: ResolvedConfig, persons: number[]): SrmResult {
     df: test.df,
     p_value: pValue,
     checked,
-    flagged: checked && pValue !== null && pValue < config.srmThreshold,
+    flagged: flaggedBefore || (checked && pValue !== null && pValue < config.srmThreshold),
     variants: config.variants.map((v, i) => ({ variant_id: v.id, persons: persons[i], expected_persons: test.expected[i] })),
   };
 }
@@ -93,7 +94,7 @@ export function analyzeExperiment(input: ExperimentInput, previous?: ExperimentR
   const table = resolveStatistics(input.stats, config);
   const previousMinima = previousRunningMinima(previous, config.experimentId);
   const persons = config.variants.map((v) => personsOf(table, v.id));
-  const srm = srmResult(config, persons);
+  const srm = srmResult(config, persons, previous?.srm.flagged === true);
 
   const settings = {
     alpha: config.alpha,

@@ -54,7 +54,10 @@ export function decideStatus(input: StatusInput): StatusDecision {
   if (input.srm.flagged) {
     return {
       status: 'invalid_srm',
-      status_reason: `sample-ratio mismatch: chi-square p-value ${input.srm.p_value} < threshold ${input.srmThreshold}`,
+      status_reason:
+        input.srm.p_value !== null && input.srm.p_value < input.srmThreshold
+          ? `sample-ratio mismatch: chi-square p-value ${input.srm.p_value} < threshold ${input.srmThreshold}`
+          : `sample-ratio mismatch detected at an earlier update (it stays flagged once detected); chi-square p-value now ${input.srm.p_value}`,
       significant_result: null,
     };
   }

@@ -137,7 +137,7 @@ export interface SrmResult {
   p_value: number | null;
   /** True once every variant has at least srmMinPersons persons. */
   checked: boolean;
-  /** checked and p_value < srmThreshold. */
+  /** checked and p_value < srmThreshold, at this update or an earlier one (with `previous`): SRM stays flagged once detected. */
   flagged: boolean;
   variants: SrmVariantResult[];
 }
