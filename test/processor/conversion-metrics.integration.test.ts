@@ -4,7 +4,7 @@ import { DefinitionsWriter, parseMetricDefinition } from '@abtest/definitions';
 import type { BreakdownResults, ExperimentResults } from '@abtest/experiments';
 import { waitFor } from '@abtest/local-stack';
 import { personKey } from '@abtest/segment';
-import { createTopics, testKafka, testStackEnv, uniqueName } from '../harness';
+import { createTopics, testKafka, testStackEnv, uniqueName, waitForEqual } from '../harness';
 import { expectedConversionsFromPostgres, type ExpectedConversions } from './expected-conversions';
 import { CONVERSION_DIMENSIONS, generateConversionEvents, type SegmentEvent } from './generate-conversion-events';
 import { startProcessor, waitUntilReady, type ProcessorProcess } from './processor-process';
@@ -13,6 +13,7 @@ import { followLatest, followResults } from './results-reader';
 const PARTITIONS = 4;
 const HOUR = 3_600_000;
 const ADMIN_TOKEN = 'conversion-test-admin-token';
+const WAIT_MS = 120_000;
 const round = (value: number): number => Math.round(value * 1e6) / 1e6;
 
 type Figures = { metric_id: string; persons_converted: number; event_count: number; sum: number; sum_squares: number };
@@ -37,17 +38,6 @@ function breakdownRows(latest: Map<string, BreakdownResults>, experimentIds: Set
 function expectedBreakdownRows(expected: ExpectedConversions) {
   const rows = expected.breakdowns.filter((b) => b.persons !== 0).map((b) => ({ experiment_id: b.experiment_id, dimension: b.dimension, value: b.value, variant_id: b.variant_id, persons: b.persons, metrics: figures(b.metrics) }));
   return byKey(rows, (r) => `${r.experiment_id}/${r.dimension}/${r.value}/${r.variant_id}`);
-}
-
-/** Waits until `actual()` equals `expected`; on timeout the assertion shows the difference. */
-async function waitForEqual(description: string, actual: () => unknown, expected: unknown, timeoutMs = 120_000): Promise<void> {
-  const want = JSON.stringify(expected);
-  try {
-    await waitFor(() => JSON.stringify(actual()) === want, { description, timeoutMs, intervalMs: 250 });
-  } catch (error) {
-    expect(actual()).toEqual(expected);
-    throw error;
-  }
 }
 
 describe('Processor > conversion metrics after exposure (real Kafka, Redis, schema registry)', () => {
@@ -140,9 +130,9 @@ describe('Processor > conversion metrics after exposure (real Kafka, Redis, sche
       const metricIds = new Set(stream.metrics.map((m) => m.id));
       const experimentIds = new Set(stream.experiments.map((e) => e.id));
       const ours = (latest: Map<string, ExperimentResults>) => new Map([...latest].filter(([id]) => experimentIds.has(id)));
-      await waitForEqual('variant figures equal to the SQL reference', () => variantRows(ours(results.latest), metricIds), expectedVariantRows(expected));
+      await waitForEqual('variant figures equal to the SQL reference', () => variantRows(ours(results.latest), metricIds), expectedVariantRows(expected), WAIT_MS);
       for (const [experimentId, switchers] of expected.variantSwitchers) expect(results.latest.get(experimentId)?.data_quality.variant_switchers).toBe(switchers);
-      await waitForEqual('breakdowns equal to the SQL reference', () => breakdownRows(breakdowns.latest, experimentIds), expectedBreakdownRows(expected));
+      await waitForEqual('breakdowns equal to the SQL reference', () => breakdownRows(breakdowns.latest, experimentIds), expectedBreakdownRows(expected), WAIT_MS);
       for (const record of ours(results.latest).values()) {
         for (const variant of record.variants) {
           for (const metric of variant.metrics) {
@@ -169,7 +159,7 @@ describe('Processor > conversion metrics after exposure (real Kafka, Redis, sche
       await produce(after);
       const withInvites = await expectedConversionsFromPostgres([...stream.events, ...after], [invite], { dimensions: CONVERSION_DIMENSIONS, experiments: stream.experiments.map((e) => ({ id: e.id, metrics: [] })) });
       expect(withInvites.variants.some((v) => v.metrics.some((m) => m.persons_converted > 0))).toBe(true);
-      await waitForEqual('the mid-stream metric counts the events after its definition', () => variantRows(ours(results.latest), new Set([invite.id])), expectedVariantRows(withInvites));
+      await waitForEqual('the mid-stream metric counts the events after its definition', () => variantRows(ours(results.latest), new Set([invite.id])), expectedVariantRows(withInvites), WAIT_MS);
 
       // GET /experiments/:id answers with breakdowns and series from the state stores.
       const [someExperiment] = stream.experiments;

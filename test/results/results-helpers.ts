@@ -2,12 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Kafka, Producer } from 'kafkajs';
+import type Redis from 'ioredis';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import { getFreePort, ManagedProcess, waitFor } from '@abtest/local-stack';
 import { createLogger, LOG_LEVELS } from '@abtest/observability';
+import { statusKeys, type DecisionRecord } from '@abtest/results-view';
 import { loadConfig } from '../../services/results/src/config';
 import { startResultsService, type ResultsService } from '../../services/results/src/results-service';
-import { testStackEnv, uniqueName } from '../harness';
+import { readTopic, testStackEnv, uniqueName } from '../harness';
 
 const ROOT = resolve(__dirname, '../..');
 export const ARTIFACTS_DIR = join(ROOT, 'test-artifacts', 'results');
@@ -98,4 +100,34 @@ export async function startResultsProcess(env: Record<string, string>): Promise<
     { description: `the results service on port ${port} to be ready`, timeoutMs: 30_000, intervalMs: 100 },
   );
   return { url, process: child, logFile };
+}
+
+/**
+ * Every status change in the results service's outbox acknowledged by both
+ * destinations (Slack and the decisions topic): nothing more is on its way.
+ */
+export async function waitForOutboxDrained(redis: Redis, keyPrefix: string, timeoutMs = 20_000): Promise<void> {
+  const stream = statusKeys(keyPrefix).outbox;
+  await waitFor(
+    async () => {
+      const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+      return (
+        groups.length === 2 &&
+        groups.every((group) => {
+          const fields = new Map<unknown, unknown>();
+          for (let i = 0; i + 1 < group.length; i += 2) fields.set(group[i], group[i + 1]);
+          return fields.get('pending') === 0 && fields.get('lag') === 0;
+        })
+      );
+    },
+    { description: 'the status outbox to be delivered to Slack and the decisions topic', timeoutMs },
+  );
+}
+
+/** Every record of the decisions topic: its offsets say how many there are, so a duplicate cannot hide. */
+export async function readDecisions(kafka: Kafka, admin: Admin, topic: string): Promise<DecisionRecord[]> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  const total = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  const records = await readTopic(kafka, topic, (r) => r.length >= total);
+  return records.map((r) => JSON.parse(r.message.value?.toString() ?? 'null') as DecisionRecord).sort((a, b) => a.decided_at - b.decided_at);
 }

@@ -1,10 +1,9 @@
 import Redis from 'ioredis';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { waitFor } from '@abtest/local-stack';
-import { statusKeys, type DecisionRecord } from '@abtest/results-view';
-import { readTopic, testKafka, testStackEnv } from '../harness';
+import { testKafka, testStackEnv } from '../harness';
 import { resultsRecord, type RecordSpec } from './records';
-import { connectedProducer, produceJson, startResults, uniqueResultsEnv } from './results-helpers';
+import { connectedProducer, produceJson, readDecisions, startResults, uniqueResultsEnv, waitForOutboxDrained } from './results-helpers';
 import { startSlackCapture } from './slack-capture';
 import type { ResultsService } from '../../services/results/src/results-service';
 
@@ -35,30 +34,6 @@ describe('Results service > Slack alerts and decisions', () => {
     redis.disconnect();
   });
 
-  /** Every status change in the outbox acknowledged by every destination: nothing more is on its way. */
-  async function waitForOutboxDrained(prefix: string): Promise<void> {
-    const stream = statusKeys(prefix).outbox;
-    await waitFor(
-      async () => {
-        const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-        return groups.length === 2 && groups.every((group) => {
-          const fields = new Map<unknown, unknown>();
-          for (let i = 0; i + 1 < group.length; i += 2) fields.set(group[i], group[i + 1]);
-          return fields.get('pending') === 0 && fields.get('lag') === 0;
-        });
-      },
-      { description: 'the status outbox to be delivered to Slack and the decisions topic', timeoutMs: 20_000 },
-    );
-  }
-
-  /** All decision records: the topic's high watermarks say how many there are, so duplicates cannot hide. */
-  async function readDecisions(topic: string): Promise<DecisionRecord[]> {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    const total = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-    const records = await readTopic(kafka, topic, (r) => r.length >= total);
-    return records.map((r) => JSON.parse(r.message.value?.toString() ?? 'null') as DecisionRecord).sort((a, b) => a.decided_at - b.decided_at);
-  }
-
   it('should post one Slack message and write one decision per status change, across two instances, a Slack 500 and a restart', async () => {
     const env = uniqueResultsEnv();
     const topic = env.RESULTS_TOPIC as string;
@@ -81,7 +56,7 @@ describe('Results service > Slack alerts and decisions', () => {
       await send({ experimentId: 'exp-y', version: 2, variants: TWO, analysis: { status: 'significant', loser: 'green', lift: 0.2 } });
 
       await waitFor(() => slack.delivered().length >= 3, { description: 'three Slack messages', timeoutMs: 20_000 });
-      await waitForOutboxDrained(prefix);
+      await waitForOutboxDrained(redis, prefix);
       expect(slack.calls.map((c) => c.status)).toEqual([500, 200, 200, 200]);
       const texts = slack.delivered().map((m) => m.text ?? '');
       expect(texts).toEqual(
@@ -92,7 +67,7 @@ describe('Results service > Slack alerts and decisions', () => {
       expect(winner?.blocks?.[0]?.text?.text).toContain('<https://results.example.test/experiments/exp-x|Open the dashboard>');
       expect(winner?.blocks?.[0]?.text?.text).toContain('lift +30.0%');
 
-      const decisions = await readDecisions(env.DECISIONS_TOPIC as string);
+      const decisions = await readDecisions(kafka, admin, env.DECISIONS_TOPIC as string);
       expect(decisions.map((d) => [d.experiment_id, d.previous_status, d.status, d.winning_variant_id, d.results_version])).toEqual([
         ['exp-x', 'collecting', 'significant', 'green', 3],
         ['exp-x', 'significant', 'invalid_srm', null, 5],
@@ -105,10 +80,10 @@ describe('Results service > Slack alerts and decisions', () => {
       running.push(await startResults(serviceEnv));
       await send({ experimentId: 'exp-y', version: 3, variants: TWO, analysis: { status: 'invalid_srm' } });
       await waitFor(() => slack.delivered().length >= 4, { description: 'the Slack message of the change after the restart', timeoutMs: 20_000 });
-      await waitForOutboxDrained(prefix);
+      await waitForOutboxDrained(redis, prefix);
       expect(slack.delivered()).toHaveLength(4);
       expect(slack.delivered()[3]?.text).toMatch(/^:warning: Sample ratio mismatch in Experiment exp-y/);
-      const after = await readDecisions(env.DECISIONS_TOPIC as string);
+      const after = await readDecisions(kafka, admin, env.DECISIONS_TOPIC as string);
       expect(after).toHaveLength(4);
       expect(after[3]).toMatchObject({ experiment_id: 'exp-y', previous_status: 'significant', status: 'invalid_srm', results_version: 3 });
     } finally {

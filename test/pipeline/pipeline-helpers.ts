@@ -1,0 +1,94 @@
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { Kafka } from 'kafkajs';
+import { facetsOf, parseResultsRecord, type ResultsRecord, type StatusFacets } from '@abtest/results-view';
+import { uniqueName } from '../harness';
+import { WRITE_KEY, basicAuth } from '../ingress/ingress-helpers';
+
+/** Segment's libraries send at most this many events per batch request in this test (the ingress allows more). */
+export const EVENTS_PER_REQUEST = 100;
+/** Consumers of this test poll briefly: disconnecting waits for the fetch in flight. */
+const FETCH_MAX_WAIT_MS = 100;
+
+export interface BatchReply {
+  status: number;
+  accepted: unknown;
+  rejected: unknown;
+}
+
+/**
+ * Posts the events to the ingress as Segment batches (`POST /v1/batch`, write
+ * key as Basic auth, `sentAt` as the libraries set it), one request after the
+ * other so the events topic holds them in this order; returns every answer.
+ */
+export async function postBatches(ingressUrl: string, events: unknown[]): Promise<BatchReply[]> {
+  const replies: BatchReply[] = [];
+  for (let start = 0; start < events.length; start += EVENTS_PER_REQUEST) {
+    const response = await fetch(`${ingressUrl}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basicAuth(WRITE_KEY) },
+      body: JSON.stringify({ batch: events.slice(start, start + EVENTS_PER_REQUEST), sentAt: new Date().toISOString(), context: { library: { name: 'pipeline-test' } } }),
+    });
+    const body = (await response.json()) as { accepted?: unknown; rejected?: unknown };
+    replies.push({ status: response.status, accepted: body.accepted, rejected: body.rejected });
+  }
+  return replies;
+}
+
+/** One results record as the status path sees it. */
+export interface ResultsPoint extends StatusFacets {
+  version: number;
+  updated_at: number;
+  /** Persons per variant, in the record's order. */
+  persons: Array<[string, number | null]>;
+}
+
+/**
+ * Follows the results topic like a downstream team: every value must be Avro
+ * (Confluent wire format, magic byte 0) and match the results contract;
+ * keeps the newest record per experiment and every record's facets in
+ * version order, and collects what it could not read instead of throwing.
+ */
+export async function followResultsTopic(kafka: Kafka, topic: string, registry: SchemaRegistry) {
+  const latest = new Map<string, ResultsRecord>();
+  const history = new Map<string, ResultsPoint[]>();
+  const unreadable: string[] = [];
+  const consumer = kafka.consumer({ groupId: uniqueName('pipeline-results'), maxWaitTimeInMs: FETCH_MAX_WAIT_MS });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      if (!message.value) return;
+      if (message.value[0] !== 0) {
+        unreadable.push(`partition ${partition} offset ${message.offset}: not Avro (first byte ${message.value[0]})`);
+        return;
+      }
+      let record: ResultsRecord;
+      try {
+        record = parseResultsRecord(await registry.decode(message.value));
+      } catch (error) {
+        unreadable.push(`partition ${partition} offset ${message.offset}: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+      const points = history.get(record.experiment_id) ?? [];
+      points.push({ version: record.version, updated_at: record.updated_at, persons: record.variants.map((v) => [v.variant_id, v.persons]), ...facetsOf(record) });
+      history.set(record.experiment_id, points.sort((a, b) => a.version - b.version));
+      if ((latest.get(record.experiment_id)?.version ?? -1) < record.version) latest.set(record.experiment_id, record);
+    },
+  });
+  return { latest, history, unreadable, stop: () => consumer.disconnect() };
+}
+
+/** The distinct facets of an experiment's records in version order: its status path. */
+export function statusPath(points: ResultsPoint[]): StatusFacets[] {
+  return points.reduce<StatusFacets[]>((path, { status, winner }) => {
+    const last = path[path.length - 1];
+    return last && last.status === status && last.winner === winner ? path : [...path, { status, winner }];
+  }, []);
+}
+
+/** Persons and sign-ups per variant of a results record, comparable with the generated totals. */
+export function variantFigures(record: ResultsRecord | undefined, metricId: string): Record<string, { persons: number | null; converted: number | null }> {
+  return Object.fromEntries(
+    (record?.variants ?? []).map((v) => [v.variant_id, { persons: v.persons, converted: v.metrics.find((m) => m.metric_id === metricId)?.persons_converted ?? null }]),
+  );
+}
