@@ -48,31 +48,44 @@ export class AttributionProcessor implements Processor<Json> {
     const person = this.persons.get(record.key) ?? emptyPerson();
     const deltas = new DeltaCollector(receivedAtOf(event));
     const time = eventTimeOf(event, record.timestamp);
-    if (event.type === 'identify' && isObject(event.traits)) this.rememberTraits(person, event.traits);
-    if (experiment) this.onExperimentEvent(person, experiment, event, time, deltas);
-    if (metrics.length > 0) this.onMetricEvent(person, metrics, event, time, record, deltas);
-    this.persons.put(record.key, person);
+    let changed = event.type === 'identify' && isObject(event.traits) && this.rememberTraits(person, event.traits);
+    if (experiment) changed = this.onExperimentEvent(person, experiment, event, time, deltas) || changed;
+    if (metrics.length > 0) {
+      this.onMetricEvent(person, metrics, event, time, record, deltas);
+      changed = true;
+    }
+    // A repeated view or click changes nothing: no store write, no changelog record.
+    if (changed) this.persons.put(record.key, person);
     for (const delta of deltas.deltas()) this.context.forward({ key: delta.experiment_id, value: delta });
   }
 
-  private rememberTraits(person: PersonState, traits: Json): void {
+  /** True when a remembered trait changed. */
+  private rememberTraits(person: PersonState, traits: Json): boolean {
+    let changed = false;
     for (const [name, value] of Object.entries(traits)) {
       const asText = text(value) ?? (typeof value === 'boolean' ? String(value) : undefined);
-      if (asText !== undefined && this.options.dimensions.includes(`traits.${name}`)) person.tr[name] = asText;
+      if (asText === undefined || person.tr[name] === asText || !this.options.dimensions.includes(`traits.${name}`)) continue;
+      person.tr[name] = asText;
+      changed = true;
     }
+    return changed;
   }
 
-  private onExperimentEvent(person: PersonState, exp: ExperimentEvent, event: Json, time: number, deltas: DeltaCollector): void {
+  /** Counts a view or click, assigns on a (first-by-event-time) exposure; true when the person's state changed. */
+  private onExperimentEvent(person: PersonState, exp: ExperimentEvent, event: Json, time: number, deltas: DeltaCollector): boolean {
     const entry = (person.x[exp.experimentId] ??= { s: {}, m: {} });
     const seen = entry.s[exp.variantId] ?? 0;
+    const first = (seen & FLAG[exp.kind]) === 0;
     entry.s[exp.variantId] = seen | FLAG[exp.kind];
-    deltas.counts(exp, (seen & FLAG[exp.kind]) === 0);
-    if (exp.kind !== 'view') return;
+    deltas.counts(exp, first);
+    if (exp.kind !== 'view') return first;
+    let changed = first;
     if (entry.v !== undefined && entry.v !== exp.variantId && entry.w === undefined) {
       entry.w = 1;
       deltas.switcher(exp);
+      changed = true;
     }
-    if (entry.t !== undefined && entry.t <= time) return;
+    if (entry.t !== undefined && entry.t <= time) return changed;
     // A first exposure, or one earlier in event time than the assigning one: it assigns.
     this.change(exp.experimentId, entry, this.metricsOf(exp.experimentId), deltas, () => {
       const previous = entry.t;
@@ -84,6 +97,7 @@ export class AttributionProcessor implements Processor<Json> {
       }
     });
     deltas.started(exp, time);
+    return true;
   }
 
   private onMetricEvent(person: PersonState, metrics: MetricDefinition[], event: Json, time: number, record: StreamRecord<Json>, deltas: DeltaCollector): void {

@@ -38,7 +38,8 @@ export const TOPOLOGY_DEFAULTS = {
 const json: Serializer = (value) => JSON.stringify(value);
 
 const newest = (_previous: unknown, next: unknown): unknown => next;
-const sumDeltas = (previous: unknown, next: unknown): unknown => mergeDelta(structuredClone(previous as ExperimentDelta), next as ExperimentDelta);
+// In place: the sink's cache owns `previous` (see SinkNode.merge); a copy per event cost more than the rest of the stage.
+const sumDeltas = (previous: unknown, next: unknown): unknown => mergeDelta(previous as ExperimentDelta, next as ExperimentDelta);
 
 /**
  * events (keyed by person) ─▶ ingest [dedup, links] ─┬─────────────────────────────▶ attribution [persons]

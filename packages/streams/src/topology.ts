@@ -34,6 +34,8 @@ export interface SinkNode {
   /**
    * Coalesces records of one key until the next commit, as Kafka Streams'
    * record cache does: `merge(previous, next)` is what is sent. Without it every record is sent.
+   * `previous` belongs to the cache (a forwarded value, or what merge returned): merge may
+   * update it in place and return it, which saves a copy per record.
    */
   merge?: (previous: unknown, next: unknown) => unknown;
 }
