@@ -30,16 +30,11 @@ export function legacyRecord(overrides: Partial<ResultsInput> = {}): ResultsInpu
 
 /** A results record of the contract as the processor writes it before it has statistics (analysis null). */
 export function contractRecord(overrides: Partial<ExperimentResults> = {}): ExperimentResults {
+  const legacy = legacyRecord();
+  const clicksOf = (variantId: string): number => legacy.variants.find((v) => v.variant_id === variantId)?.unique_clicks ?? 0;
   return {
-    experiment_id: 'exp-1',
-    experiment_name: 'Checkout button',
-    version: 1,
-    updated_at: 1_000_000,
-    last_event_received_at: 999_000,
-    variants: [
-      { variant_id: 'control', variant_name: 'Control', unique_views: 1000, total_views: 1200, unique_clicks: 100, total_clicks: 110, persons: 1000, allocation_weight: 1, metrics: [conversionMetric('click', 100, 1000)] },
-      { variant_id: 'green', variant_name: 'Green', unique_views: 1000, total_views: 1300, unique_clicks: 120, total_clicks: 150, persons: 1000, allocation_weight: 1, metrics: [conversionMetric('click', 120, 1000)] },
-    ],
+    ...legacy,
+    variants: legacy.variants.map((v) => ({ ...v, persons: 1000, allocation_weight: 1, metrics: [conversionMetric('click', clicksOf(v.variant_id), 1000)] })),
     data_quality: { clicks_on_unviewed_variants: 0, variant_switchers: 0 },
     control_variant_id: 'control',
     started_at: 1_000_000 - 3_600_000,
