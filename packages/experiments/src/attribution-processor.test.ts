@@ -100,7 +100,12 @@ describe('AttributionProcessor', () => {
     expect(figures(total, 'A', 'invite')).toMatchObject({ persons_converted: 1, event_count: 1 });
   });
 
-  it('ignores events that are neither experiment, identify nor metric events, without touching state', () => {
+  it('ignores events that are neither experiment, identify nor metric events, without reading or touching state', () => {
+    const definitions = catalog();
+    const processor = new AttributionProcessor({ definitions, graceMs: HOUR, dimensions: [] });
+    const record = (value: Record<string, unknown>) => ({ key: 'p9', value, timestamp: T0, headers: {}, topic: 'events', partition: 0, offset: '0' });
+    expect(processor.prefetch(record(track('p9', 'Page Scrolled', T0)))).toEqual([]);
+    expect(processor.prefetch(record(track('p9', 'Signed Up', T0)))).toEqual([{ store: PERSONS_STORE, key: 'p9' }]);
     const { driver } = run([track('p9', 'Page Scrolled', T0)]);
     expect(driver.stores.get(PERSONS_STORE)?.size).toBe(0);
   });

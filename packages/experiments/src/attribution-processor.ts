@@ -36,15 +36,22 @@ export class AttributionProcessor implements Processor<Json> {
   }
 
   prefetch(record: StreamRecord<Json>): StoreKey[] {
-    return record.key === null ? [] : [{ store: PERSONS_STORE, key: record.key }];
+    return record.key !== null && this.relevance(record.value) ? [{ store: PERSONS_STORE, key: record.key }] : [];
+  }
+
+  /** What an event means here, or undefined for events no rule reads (no state is fetched for them). */
+  private relevance(event: unknown): { experiment: ExperimentEvent | undefined; metrics: MetricDefinition[] } | undefined {
+    if (!isObject(event)) return undefined;
+    const metrics = typeof event.event === 'string' && event.type === 'track' ? this.options.definitions.metricsForEvent(event.event) : [];
+    const experiment = toExperimentEvent(event);
+    return event.type === 'identify' || experiment || metrics.length > 0 ? { experiment, metrics } : undefined;
   }
 
   process(record: StreamRecord<Json>): void {
     const event = record.value;
-    if (record.key === null || !isObject(event)) return;
-    const metrics = typeof event.event === 'string' && event.type === 'track' ? this.options.definitions.metricsForEvent(event.event) : [];
-    const experiment = toExperimentEvent(event);
-    if (event.type !== 'identify' && !experiment && metrics.length === 0) return;
+    const relevant = this.relevance(event);
+    if (record.key === null || !relevant) return;
+    const { experiment, metrics } = relevant;
     const person = this.persons.get(record.key) ?? emptyPerson();
     const deltas = new DeltaCollector(receivedAtOf(event));
     const time = eventTimeOf(event, record.timestamp);
