@@ -1,8 +1,8 @@
 import type { DefinitionsCatalog } from '@abtest/definitions';
 import { analyzeExperiment, StatsInputError, type ExperimentConfig, type ExperimentResults as ExperimentAnalysis } from '@abtest/stats';
+import { clean } from './delta';
 import type { ExperimentState } from './results';
 
-const clean = (value: number): number => (Math.abs(value) < 1e-9 ? 0 : value);
 
 /** Variants the statistics compare: the definition's, else every variant with persons (equal weights). */
 function variantsOf(state: ExperimentState, definitions: DefinitionsCatalog): { variants: ExperimentConfig['variants']; control: string } | undefined {

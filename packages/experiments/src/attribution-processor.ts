@@ -19,6 +19,11 @@ export interface AttributionOptions {
 
 const FLAG = { view: 1, click: 2 } as const;
 
+interface Relevance {
+  experiment: ExperimentEvent | undefined;
+  metrics: MetricDefinition[];
+}
+
 /**
  * Person-partitioned stage (key: the canonical person). Keeps each person's
  * assignments, counted events and a grace buffer, and forwards the changes of
@@ -27,6 +32,7 @@ const FLAG = { view: 1, click: 2 } as const;
 export class AttributionProcessor implements Processor<Json> {
   private context!: ProcessorContext;
   private persons!: KeyValueStore<PersonState>;
+  private readonly read = new WeakMap<object, Relevance | undefined>();
 
   constructor(private readonly options: AttributionOptions) {}
 
@@ -39,12 +45,15 @@ export class AttributionProcessor implements Processor<Json> {
     return record.key !== null && this.relevance(record.value) ? [{ store: PERSONS_STORE, key: record.key }] : [];
   }
 
-  /** What an event means here, or undefined for events no rule reads (no state is fetched for them). */
-  private relevance(event: unknown): { experiment: ExperimentEvent | undefined; metrics: MetricDefinition[] } | undefined {
+  /** What an event means here, or undefined for events no rule reads (no state is fetched for them). Read once per event: prefetch and process share it. */
+  private relevance(event: unknown): Relevance | undefined {
     if (!isObject(event)) return undefined;
+    if (this.read.has(event)) return this.read.get(event);
     const metrics = typeof event.event === 'string' && event.type === 'track' ? this.options.definitions.metricsForEvent(event.event) : [];
     const experiment = toExperimentEvent(event);
-    return event.type === 'identify' || experiment || metrics.length > 0 ? { experiment, metrics } : undefined;
+    const relevance = event.type === 'identify' || experiment || metrics.length > 0 ? { experiment, metrics } : undefined;
+    this.read.set(event, relevance);
+    return relevance;
   }
 
   process(record: StreamRecord<Json>): void {

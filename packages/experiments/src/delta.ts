@@ -40,6 +40,8 @@ export const SEPARATOR = '\u0000';
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 export const hourOf = (time: number): number => Math.floor(time / HOUR_MS) * HOUR_MS;
+/** Sums computed as (after − before) leave float dust where they should be 0. */
+export const clean = (value: number): number => (Math.abs(value) < 1e-9 ? 0 : value);
 
 export function emptyDelta(experimentId: string, experimentName: string): ExperimentDelta {
   return { experiment_id: experimentId, experiment_name: experimentName, last_received_at: 0, started_at: null, variant_switchers: 0, metric_types: {}, variants: {}, breakdowns: {}, series: {} };

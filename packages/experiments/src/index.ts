@@ -1,4 +1,4 @@
-export { buildExperimentTopology, TOPOLOGY_DEFAULTS, type ExperimentTopologyOptions } from './topology';
+export { buildExperimentTopology, breakdownsTopicOf, seriesTopicOf, TOPOLOGY_DEFAULTS, type ExperimentTopologyOptions } from './topology';
 export { toExperimentEvent, EXPOSURE_EVENT, CLICK_EVENT, type ExperimentEvent } from './events';
 export { toResults, toBreakdown, toSeries, metricIdsOf, entriesOf, type ExperimentState, type CellsState } from './results';
 export type { CellDelta, SeriesCellDelta } from './delta';

@@ -1,6 +1,6 @@
 import type { DefinitionsCatalog } from '@abtest/definitions';
 import type { ExperimentResults as ExperimentAnalysis } from '@abtest/stats';
-import { DAY_MS, mergeDelta, type CellDelta, type SeriesCellDelta, type ExperimentDelta, type MetricType, type VariantDelta } from './delta';
+import { clean, DAY_MS, mergeDelta, type CellDelta, type SeriesCellDelta, type ExperimentDelta, type MetricType, type VariantDelta } from './delta';
 import type { BreakdownResults, ExperimentResults, MetricFigures, SeriesResults, VariantMetric } from './records';
 
 export const OTHER_VALUE = 'other';
@@ -36,8 +36,6 @@ export function addToState(state: ExperimentState, delta: ExperimentDelta): Expe
   return state;
 }
 
-/** Sums computed as (after − before) leave float dust where they should be 0. */
-const clean = (value: number): number => (Math.abs(value) < 1e-9 ? 0 : value);
 const ratio = (numerator: number, denominator: number): number | null => (denominator > 0 ? numerator / denominator : null);
 
 /** The metrics an experiment reports: its definitions' now, and any it has figures for. */

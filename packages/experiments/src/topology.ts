@@ -35,6 +35,10 @@ export const TOPOLOGY_DEFAULTS = {
   maxBreakdownValues: 20,
 } as const;
 
+/** The default names of the topics beside the results topic. */
+export const breakdownsTopicOf = (resultsTopic: string): string => `${resultsTopic}-breakdowns`;
+export const seriesTopicOf = (resultsTopic: string): string => `${resultsTopic}-series`;
+
 const json: Serializer = (value) => JSON.stringify(value);
 
 const newest = (_previous: unknown, next: unknown): unknown => next;
@@ -70,7 +74,7 @@ export function buildExperimentTopology(options: ExperimentTopologyOptions): Top
     .addStateStore({ name: BREAKDOWNS_STORE }, 'results')
     .addStateStore({ name: SERIES_STORE }, 'results')
     .addSink(RESULTS_SINK, options.resultsTopic, ['results'], { serialize: serializers.results, merge: newest })
-    .addSink(BREAKDOWNS_SINK, options.breakdownsTopic ?? `${options.resultsTopic}-breakdowns`, ['results'], { serialize: serializers.breakdowns, merge: newest })
-    .addSink(SERIES_SINK, options.seriesTopic ?? `${options.resultsTopic}-series`, ['results'], { serialize: serializers.series, merge: newest })
+    .addSink(BREAKDOWNS_SINK, options.breakdownsTopic ?? breakdownsTopicOf(options.resultsTopic), ['results'], { serialize: serializers.breakdowns, merge: newest })
+    .addSink(SERIES_SINK, options.seriesTopic ?? seriesTopicOf(options.resultsTopic), ['results'], { serialize: serializers.series, merge: newest })
     .build();
 }

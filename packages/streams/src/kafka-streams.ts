@@ -99,13 +99,21 @@ export class KafkaStreams {
    * in the experiment's partition) passes the record key.
    */
   async query<V>(store: string, key: string, partitionKey: string = key): Promise<V | undefined> {
+    const [value] = await this.queryAll<V>(store, [key], partitionKey);
+    return value;
+  }
+
+  /** Several entries of one partition (all placed by `partitionKey`) in one Redis round trip. */
+  async queryAll<V>(store: string, keys: string[], partitionKey: string): Promise<Array<V | undefined>> {
+    if (keys.length === 0) return [];
     const subtopology = this.topology.subtopologies.find((s) => s.stores.some((d) => d.name === store));
     if (!subtopology) throw new StreamsError(`no sub-topology has a state store named "${store}"`);
     const partitions = this.partitionCounts.get(subtopology.id);
     if (partitions === undefined) throw new StreamsError('the runtime has not started yet');
-    const partition = partitionOfKey(partitionKey, partitions);
-    const raw = await this.config.redis.get(taskKeys(this.settings.keyPrefix, this.topology.applicationId, taskIdOf(subtopology.id, partition)).entry(store, key));
-    return raw === null ? undefined : (JSON.parse(raw) as V);
+    const task = taskKeys(this.settings.keyPrefix, this.topology.applicationId, taskIdOf(subtopology.id, partitionOfKey(partitionKey, partitions)));
+    // One task's keys share a hash tag: one MGET, also on Redis Cluster.
+    const raw = await this.config.redis.mget(...keys.map((key) => task.entry(store, key)));
+    return raw.map((value) => (value === null ? undefined : (JSON.parse(value) as V)));
   }
 
   async start(): Promise<void> {

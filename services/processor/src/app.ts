@@ -52,17 +52,21 @@ export function createApp(options: AppOptions): Express {
     const metrics = metricIdsOf(state, definitions);
     const now = Date.now();
     // Breakdown and series entries live in the experiment's partition: queried with the experiment id as partition key.
-    const [breakdowns, series] = await Promise.all([
-      Promise.all(entries.breakdowns.map(async ({ dimension, value }) => {
-        const cells = await streams.query<CellsState<CellDelta>>(BREAKDOWNS_STORE, breakdownKey(id, dimension, value), id);
-        return cells && toBreakdown(id, dimension, value, cells, metrics, now);
-      })),
-      Promise.all(entries.series.map(async ({ granularity, start }) => {
-        const cells = await streams.query<CellsState<SeriesCellDelta>>(SERIES_STORE, seriesKey(id, granularity, start), id);
-        return cells && toSeries(id, granularity, start, cells, now);
-      })),
+    const [breakdownCells, seriesCells] = await Promise.all([
+      streams.queryAll<CellsState<CellDelta>>(BREAKDOWNS_STORE, entries.breakdowns.map(({ dimension, value }) => breakdownKey(id, dimension, value)), id),
+      streams.queryAll<CellsState<SeriesCellDelta>>(SERIES_STORE, entries.series.map(({ granularity, start }) => seriesKey(id, granularity, start)), id),
     ]);
-    res.json({ ...toResults(state, definitions), breakdowns: breakdowns.filter((b) => b !== undefined), series: series.filter((s) => s !== undefined) });
+    res.json({
+      ...toResults(state, definitions),
+      breakdowns: entries.breakdowns.flatMap(({ dimension, value }, i) => {
+        const cells = breakdownCells[i];
+        return cells ? [toBreakdown(id, dimension, value, cells, metrics, now)] : [];
+      }),
+      series: entries.series.flatMap(({ granularity, start }, i) => {
+        const cells = seriesCells[i];
+        return cells ? [toSeries(id, granularity, start, cells, now)] : [];
+      }),
+    });
   });
   return app;
 }

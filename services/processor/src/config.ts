@@ -1,3 +1,4 @@
+import { breakdownsTopicOf, seriesTopicOf } from '@abtest/experiments';
 import { kafkaEnvSchema, toKafkaConnectionConfig, type KafkaConnectionConfig } from '@abtest/kafka-io';
 import { redisEnvSchema, toRedisConnectionConfig, type RedisConnectionConfig } from '@abtest/redis-io';
 import { LOG_LEVELS, type LogLevel } from '@abtest/observability';
@@ -78,8 +79,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ProcessorConfig {
     applicationId: c.PROCESSOR_APPLICATION_ID,
     eventsTopic: c.EVENTS_TOPIC,
     resultsTopic: c.RESULTS_TOPIC,
-    breakdownsTopic: c.BREAKDOWNS_TOPIC ?? `${c.RESULTS_TOPIC}-breakdowns`,
-    seriesTopic: c.SERIES_TOPIC ?? `${c.RESULTS_TOPIC}-series`,
+    breakdownsTopic: c.BREAKDOWNS_TOPIC ?? breakdownsTopicOf(c.RESULTS_TOPIC),
+    seriesTopic: c.SERIES_TOPIC ?? seriesTopicOf(c.RESULTS_TOPIC),
     definitionsTopic: c.DEFINITIONS_TOPIC,
     graceMs: c.GRACE_PERIOD_MS,
     breakdownDimensions: c.BREAKDOWN_DIMENSIONS,
