@@ -82,7 +82,8 @@ async function createMissing(admin: Admin, topics: ITopicConfig[]): Promise<void
 }
 
 function changelogTopicConfig(applicationId: string, store: StoreDefinition, partitions: number, replicationFactor: number): ITopicConfig {
-  const configEntries = [{ name: 'cleanup.policy', value: store.retentionMs ? 'compact,delete' : 'compact' }];
+  // A store with retention writes batch records (see changelogRecords): time retention, no compaction.
+  const configEntries = [{ name: 'cleanup.policy', value: store.retentionMs ? 'delete' : 'compact' }];
   if (store.retentionMs) configEntries.push({ name: 'retention.ms', value: String(store.retentionMs) });
   return internalTopicConfig(changelogTopic(applicationId, store.name), partitions, replicationFactor, configEntries);
 }

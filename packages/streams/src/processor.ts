@@ -30,6 +30,13 @@ export interface Processor<V = unknown> {
   init?(context: ProcessorContext): void;
   prefetch?(record: StreamRecord<V>): StoreKey[];
   process(record: StreamRecord<V>): void;
+  /**
+   * Called after each batch of records (before the children process what was
+   * forwarded): a processor that gathers over a batch, e.g. summing
+   * increments, forwards here. What a failed batch gathered is never seen:
+   * the task re-initializes and gets new processors.
+   */
+  endBatch?(): void;
   close?(): void;
 }
 

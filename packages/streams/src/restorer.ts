@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from './logger';
+import { changesOfRecord } from './changelog-records';
 import type { StoreChange, TaskState } from './task-state';
-
-export const EXPIRE_AT_HEADER = 'x-expire-at';
 
 /** Kafka Streams' StateRestoreListener. */
 export interface StateRestoreListener {
@@ -110,8 +109,7 @@ export async function restoreStores(options: {
         for (const message of batch.messages) {
           const offset = BigInt(message.offset);
           if (offset < entry.position || offset >= request.to || message.key === null) continue;
-          const expireHeader = message.headers?.[EXPIRE_AT_HEADER];
-          changes.push({ store: request.store, key: message.key.toString(), value: message.value === null ? null : message.value.toString(), expireAt: expireHeader ? Number(expireHeader.toString()) : 0 });
+          for (const change of changesOfRecord(request.store, message)) changes.push(change);
           last = offset;
         }
         if (last >= 0n) {

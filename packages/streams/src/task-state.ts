@@ -36,10 +36,11 @@ const MAX_KEYS_PER_SCRIPT = 4_000;
  */
 export class TaskState {
   epoch = '0';
-  private readonly cache = new Map<string, CachedEntry>();
-  private overlay = new Map<string, PendingChange>();
+  // Maps per store keyed by the store key itself: a key string from the input hashes once, a concatenated Redis key would hash on every lookup.
+  private readonly cache = new StoreMaps<CachedEntry>();
+  private overlay = new StoreMaps<PendingChange>();
   /** The changes of the commit in flight: processing goes on while it runs. */
-  private committing = new Map<string, PendingChange>();
+  private committing = new StoreMaps<PendingChange>();
   private readonly storesByName: Map<string, StoreDefinition>;
 
   constructor(
@@ -72,21 +73,20 @@ export class TaskState {
 
   /** Loads every requested entry that is neither pending nor cached, in as few script calls as possible. */
   async prefetch(wanted: Iterable<{ store: string; key: string }>): Promise<void> {
-    const missing = new Map<string, { store: string; key: string }>();
+    const missing = new StoreMaps<true>();
     for (const { store, key } of wanted) {
-      const redisKey = this.keys.entry(store, key);
-      if (!this.overlay.has(redisKey) && !this.committing.has(redisKey) && !this.cache.has(redisKey)) missing.set(redisKey, { store, key });
+      if (!this.overlay.has(store, key) && !this.committing.has(store, key) && !this.cache.has(store, key)) missing.set(store, key, true);
     }
     if (missing.size === 0) return;
     this.evictIfFull(missing.size);
-    const redisKeys = [...missing.keys()];
-    for (let start = 0; start < redisKeys.length; start += MAX_KEYS_PER_SCRIPT) {
-      const chunk = redisKeys.slice(start, start + MAX_KEYS_PER_SCRIPT);
-      const reply = this.check(await this.scripts.readEntries([this.keys.checkpoint, ...chunk], this.epoch));
+    const entries = [...missing.entries()];
+    for (let start = 0; start < entries.length; start += MAX_KEYS_PER_SCRIPT) {
+      const chunk = entries.slice(start, start + MAX_KEYS_PER_SCRIPT);
+      const reply = this.check(await this.scripts.readEntries([this.keys.checkpoint, ...chunk.map(([store, key]) => this.keys.entry(store, key))], this.epoch));
       if (!Array.isArray(reply)) throw new StreamsError(`unexpected reply of readEntries for task ${this.taskId}`);
-      chunk.forEach((redisKey, i) => {
+      chunk.forEach(([store, key], i) => {
         const raw = reply[i + 1];
-        this.cache.set(redisKey, { value: typeof raw === 'string' ? JSON.parse(raw) : undefined, expireAt: 0 });
+        this.cache.set(store, key, { value: typeof raw === 'string' ? JSON.parse(raw) : undefined, expireAt: 0 });
       });
     }
   }
@@ -108,7 +108,9 @@ export class TaskState {
   beginCommit(): StoreChange[] {
     if (this.committing.size > 0) throw new StreamsError(`task ${this.taskId} began a commit while one is in flight`);
     [this.committing, this.overlay] = [this.overlay, this.committing];
-    return [...this.committing.values()].map(({ store, key, value, expireAt }) => ({ store, key, value, expireAt }));
+    const changes: StoreChange[] = [];
+    for (const [store, key, { value, expireAt }] of this.committing.entries()) changes.push({ store, key, value, expireAt });
+    return changes;
   }
 
   /**
@@ -133,7 +135,7 @@ export class TaskState {
 
   /** After a successful commit and apply: the commit's changes become cached committed state. */
   endCommit(): void {
-    for (const [redisKey, change] of this.committing) this.cache.set(redisKey, { value: change.decoded, expireAt: change.expireAt });
+    for (const [store, key, change] of this.committing.entries()) this.cache.set(store, key, { value: change.decoded, expireAt: change.expireAt });
     this.committing.clear();
   }
 
@@ -145,8 +147,7 @@ export class TaskState {
   }
 
   private read(store: string, key: string): unknown {
-    const redisKey = this.keys.entry(store, key);
-    const entry = this.overlay.get(redisKey) ?? this.committing.get(redisKey) ?? this.cache.get(redisKey);
+    const entry = this.overlay.get(store, key) ?? this.committing.get(store, key) ?? this.cache.get(store, key);
     if (!entry) throw new NotPrefetchedError(store, key);
     const value = 'decoded' in entry ? entry.decoded : entry.value;
     if (entry.expireAt !== 0 && entry.expireAt <= Date.now()) return undefined;
@@ -155,23 +156,11 @@ export class TaskState {
 
   private write(store: StoreDefinition, key: string, value: unknown): void {
     const expireAt = value !== undefined && store.retentionMs ? Date.now() + store.retentionMs : 0;
-    this.overlay.set(this.keys.entry(store.name, key), {
-      store: store.name,
-      key,
-      value: value === undefined ? null : JSON.stringify(value),
-      expireAt,
-      decoded: value,
-    });
+    this.overlay.set(store.name, key, { store: store.name, key, value: value === undefined ? null : JSON.stringify(value), expireAt, decoded: value });
   }
 
   private evictIfFull(incoming: number): void {
-    const excess = this.cache.size + incoming - this.cacheCapacity;
-    if (excess <= 0) return;
-    let left = excess;
-    for (const key of this.cache.keys()) {
-      if (left-- <= 0) break;
-      this.cache.delete(key);
-    }
+    this.cache.evictOldest(this.cache.size + incoming - this.cacheCapacity);
   }
 
   private check(reply: ScriptReply): ScriptReply {
@@ -181,3 +170,44 @@ export class TaskState {
   }
 }
 
+/** Entries by store, then by key, in insertion order. */
+class StoreMaps<T> {
+  private readonly byStore = new Map<string, Map<string, T>>();
+  size = 0;
+
+  has(store: string, key: string): boolean {
+    return this.byStore.get(store)?.has(key) ?? false;
+  }
+
+  get(store: string, key: string): T | undefined {
+    return this.byStore.get(store)?.get(key);
+  }
+
+  set(store: string, key: string, value: T): void {
+    let entries = this.byStore.get(store);
+    if (!entries) this.byStore.set(store, (entries = new Map()));
+    const before = entries.size;
+    entries.set(key, value);
+    this.size += entries.size - before;
+  }
+
+  *entries(): IterableIterator<[store: string, key: string, value: T]> {
+    for (const [store, entries] of this.byStore) for (const [key, value] of entries) yield [store, key, value];
+  }
+
+  /** Drops `count` entries, the oldest of each store first. */
+  evictOldest(count: number): void {
+    for (const entries of this.byStore.values()) {
+      for (const key of entries.keys()) {
+        if (count-- <= 0) return;
+        entries.delete(key);
+        this.size -= 1;
+      }
+    }
+  }
+
+  clear(): void {
+    this.byStore.clear();
+    this.size = 0;
+  }
+}

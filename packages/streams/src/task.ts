@@ -4,7 +4,8 @@ import { forwardTargets } from './forwarding';
 import type { Logger } from './logger';
 import type { Processor, ProcessorContext } from './processor';
 import type { OutputRecord, StoreKey, StreamRecord } from './record';
-import { EXPIRE_AT_HEADER, restoreStores, type StateRestoreListener } from './restorer';
+import { changelogRecords } from './changelog-records';
+import { restoreStores, type StateRestoreListener } from './restorer';
 import { taskIdOf } from './task-assignor';
 import type { StoreChange, TaskState } from './task-state';
 import { CHANGELOG_SUFFIX, changelogTopic, type SinkNode, type Subtopology, type Topology } from './topology';
@@ -59,6 +60,7 @@ export class StreamTask {
   private dirty = false;
   private inFlight: Promise<CommitOutcome> | undefined;
   private lastCommitAt = Date.now();
+  private commitSequence = 0;
   private queue: Promise<unknown> = Promise.resolve();
   /**
    * Set when a batch or a commit failed: the task's pending state may hold a
@@ -264,6 +266,7 @@ export class StreamTask {
       this.currentTimestamp = record.timestamp;
       processor.process(record);
     }
+    processor.endBatch?.();
   }
 
   private currentForward: (record: OutputRecord, childName?: string) => void = () => undefined;
@@ -298,15 +301,20 @@ export class StreamTask {
   }
 
   private changelogMessages(changes: StoreChange[]): TopicMessages[] {
-    const byStore = new Map<string, Message[]>();
+    const byStore = new Map<string, StoreChange[]>();
     for (const change of changes) {
-      const message: Message = { key: change.key, value: change.value, partition: this.partition };
-      if (change.expireAt !== 0) message.headers = { [EXPIRE_AT_HEADER]: String(change.expireAt) };
       const list = byStore.get(change.store);
-      if (list) list.push(message);
-      else byStore.set(change.store, [message]);
+      if (list) list.push(change);
+      else byStore.set(change.store, [change]);
     }
-    return [...byStore].map(([store, messages]) => ({ topic: changelogTopic(this.deps.topology.applicationId, store), messages }));
+    this.commitSequence += 1;
+    return [...byStore].map(([name, storeChanges]) => {
+      const store = this.deps.subtopology.stores.find((s) => s.name === name);
+      if (!store) throw new StreamsError(`task ${this.id} changed store "${name}", which is not in its sub-topology`);
+      // Unique per owner (epoch) and commit: batch records must never compact each other away.
+      const batchKey = (index: number) => `${this.id}:${this.deps.state.epoch}:${this.commitSequence}:${index}`;
+      return { topic: changelogTopic(this.deps.topology.applicationId, name), messages: changelogRecords(store, storeChanges, this.partition, batchKey) };
+    });
   }
 
   private async outputMessages(outputs: Array<{ sink: string; records: OutputRecord[] }>): Promise<TopicMessages[]> {

@@ -6,7 +6,7 @@ export type Serializer = (value: unknown) => Buffer | string | null | Promise<Bu
 
 export interface StoreDefinition {
   name: string;
-  /** Entries expire this long after their last put (e.g. a de-duplication window). The changelog is then compact,delete with this retention. */
+  /** Entries expire this long after their last put (e.g. a de-duplication window). Its changelog then holds batch records with this time retention (see changelogRecords). */
   retentionMs?: number;
 }
 
