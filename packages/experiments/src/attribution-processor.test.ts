@@ -109,4 +109,18 @@ describe('AttributionProcessor', () => {
     const { driver } = run([track('p9', 'Page Scrolled', T0)]);
     expect(driver.stores.get(PERSONS_STORE)?.size).toBe(0);
   });
+
+  it('forwards one delta per experiment for a batch, equal to the sum of the per-event deltas and carrying the newest receive time', () => {
+    const events = [view('p1', 'A', T0), track('p1', 'Order Completed', T0 + 5000, { revenue: 30 }), view('p2', 'B', T0 + 1000), { ...view('p1', 'A', T0 + 9000), receivedAt: iso(T0 + 3 * HOUR) }, view('p3', 'B', T0 + 2000)];
+    const perEvent = run(events).total;
+    const driver = new ProcessorDriver(new AttributionProcessor({ definitions: catalog(), graceMs: HOUR, dimensions: ['context.os.name', 'traits.plan'] }), [PERSONS_STORE]);
+    const forwarded = driver.pipeBatch(events.map((event, i) => ({ key: event.anonymousId, value: event, timestamp: T0 + 2 * HOUR + i * 1000 })));
+    expect(forwarded.map((f) => f.key)).toEqual(['exp']);
+    const batched = forwarded[0]?.value as ExperimentDelta;
+    expect(batched.variants).toEqual(perEvent.variants);
+    expect(batched.breakdowns).toEqual(perEvent.breakdowns);
+    expect(batched.series).toEqual(perEvent.series);
+    expect(batched.last_received_at).toBe(T0 + 3 * HOUR);
+    expect(batched.variants.A).toMatchObject({ total_views: 2, unique_views: 1, persons: 1 });
+  });
 });

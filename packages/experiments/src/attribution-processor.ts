@@ -27,12 +27,14 @@ interface Relevance {
 /**
  * Person-partitioned stage (key: the canonical person). Keeps each person's
  * assignments, counted events and a grace buffer, and forwards the changes of
- * the person's contribution — (after − before) — keyed by experiment.
+ * the person's contribution — (after − before) — keyed by experiment,
+ * summed over each batch.
  */
 export class AttributionProcessor implements Processor<Json> {
   private context!: ProcessorContext;
   private persons!: KeyValueStore<PersonState>;
   private readonly read = new WeakMap<object, Relevance | undefined>();
+  private deltas = new DeltaCollector();
 
   constructor(private readonly options: AttributionOptions) {}
 
@@ -62,7 +64,7 @@ export class AttributionProcessor implements Processor<Json> {
     if (record.key === null || !relevant) return;
     const { experiment, metrics } = relevant;
     const person = this.persons.get(record.key) ?? emptyPerson();
-    const deltas = new DeltaCollector(receivedAtOf(event));
+    const deltas = this.deltas.at(receivedAtOf(event));
     const time = eventTimeOf(event, record.timestamp);
     let changed = event.type === 'identify' && isObject(event.traits) && this.rememberTraits(person, event.traits);
     if (experiment) changed = this.onExperimentEvent(person, experiment, event, time, deltas) || changed;
@@ -72,7 +74,12 @@ export class AttributionProcessor implements Processor<Json> {
     }
     // A repeated view or click changes nothing: no store write, no changelog record.
     if (changed) this.persons.put(record.key, person);
-    for (const delta of deltas.deltas()) this.context.forward({ key: delta.experiment_id, value: delta });
+  }
+
+  /** One summed delta per experiment and batch: the by-experiment stage adds them up anyway. */
+  endBatch(): void {
+    for (const delta of this.deltas.deltas()) this.context.forward({ key: delta.experiment_id, value: delta });
+    this.deltas = new DeltaCollector();
   }
 
   /** True when a remembered trait changed. */

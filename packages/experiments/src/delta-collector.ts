@@ -4,11 +4,16 @@ import type { PersonContribution } from './person-state';
 
 const emptyCell = (): CellDelta => ({ persons: 0, metrics: {} });
 
-/** Gathers what one input record changes, as one delta per experiment. */
+/** Gathers what a batch of input records changes, as one delta per experiment (increments sum). */
 export class DeltaCollector {
   private readonly byExperiment = new Map<string, ExperimentDelta>();
+  private receivedAt = 0;
 
-  constructor(private readonly receivedAt: number) {}
+  /** The receive time of the event whose changes follow (the deltas carry the newest). */
+  at(receivedAt: number): this {
+    this.receivedAt = receivedAt;
+    return this;
+  }
 
   counts(event: ExperimentEvent, first: boolean): void {
     const variant = this.variant(this.delta(event.experimentId, event.experimentName), event.variantId);
@@ -76,11 +81,11 @@ export class DeltaCollector {
     let delta = this.byExperiment.get(experimentId);
     if (!delta) {
       delta = emptyDelta(experimentId, experimentName);
-      delta.last_received_at = this.receivedAt;
       this.byExperiment.set(experimentId, delta);
     } else if (delta.experiment_name === experimentId) {
       delta.experiment_name = experimentName;
     }
+    if (this.receivedAt > delta.last_received_at) delta.last_received_at = this.receivedAt;
     return delta;
   }
 

@@ -25,12 +25,18 @@ export class ProcessorDriver<V> {
     });
   }
 
-  /** Processes one record (its timestamp is the arrival time) and returns what it forwarded. */
+  /** Processes one record (its timestamp is the arrival time) as a batch of its own and returns what it forwarded. */
   pipe(key: string | null, value: V, timestamp: number): Array<OutputRecord & { child?: string }> {
-    const record: StreamRecord<V> = { key, value, timestamp, headers: {}, topic: 'input', partition: 0, offset: String(this.offset++) };
-    this.prefetched = new Set((this.processor.prefetch?.(record) ?? []).map((k: StoreKey) => `${k.store}\u0000${k.key}`));
+    return this.pipeBatch([{ key, value, timestamp }]);
+  }
+
+  /** Processes records as one batch, as the runtime does with a fetched batch, and returns what it forwarded. */
+  pipeBatch(inputs: Array<{ key: string | null; value: V; timestamp: number }>): Array<OutputRecord & { child?: string }> {
+    const records: Array<StreamRecord<V>> = inputs.map(({ key, value, timestamp }) => ({ key, value, timestamp, headers: {}, topic: 'input', partition: 0, offset: String(this.offset++) }));
+    this.prefetched = new Set(records.flatMap((record) => this.processor.prefetch?.(record) ?? []).map((k: StoreKey) => `${k.store}\u0000${k.key}`));
     const before = this.forwarded.length;
-    this.processor.process(record);
+    for (const record of records) this.processor.process(record);
+    this.processor.endBatch?.();
     return this.forwarded.slice(before);
   }
 

@@ -71,6 +71,11 @@ async function main(): Promise<void> {
     const commitSum = commitStats.find((v) => 'metricName' in v && v.metricName === 'streams_commit_duration_seconds_sum')?.value ?? 0;
     const commitCount = commitStats.find((v) => 'metricName' in v && v.metricName === 'streams_commit_duration_seconds_count')?.value ?? 0;
 
+    // What one event cost in Kafka writes: records per internal topic (changelog records include transaction markers).
+    const internal = (await admin.listTopics()).filter((t) => t.startsWith(`${run}-`) && (t.endsWith('-changelog') || t.endsWith('-repartition')));
+    const internalRecords: Record<string, number> = {};
+    for (const topic of internal) internalRecords[topic.slice(run.length + 1)] = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+
     // Freshness at a steady rate: results records carry the receivedAt of the newest event they include.
     const freshness: number[] = [];
     let steadyStart = Number.POSITIVE_INFINITY;
@@ -96,7 +101,7 @@ async function main(): Promise<void> {
     await streams.close();
     const sorted = [...freshness].sort((a, b) => a - b);
     process.stdout.write(
-      `${JSON.stringify({ events: EVENTS, partitions: PARTITIONS, seconds: Number(seconds.toFixed(2)), eventsPerSecond: Math.round((EVENTS - processedAtReady) / seconds), startupSeconds: Number(startupSeconds.toFixed(2)), commitIntervalMs: COMMIT_INTERVAL_MS, commits: commitCount, meanCommitMs: Math.round((commitSum / Math.max(1, commitCount)) * 1000), steadyRate: STEADY_RATE, freshnessSamples: sorted.length, freshnessP50Ms: percentile(sorted, 50), freshnessP99Ms: percentile(sorted, 99) })}\n`,
+      `${JSON.stringify({ events: EVENTS, partitions: PARTITIONS, seconds: Number(seconds.toFixed(2)), eventsPerSecond: Math.round((EVENTS - processedAtReady) / seconds), startupSeconds: Number(startupSeconds.toFixed(2)), commitIntervalMs: COMMIT_INTERVAL_MS, commits: commitCount, meanCommitMs: Math.round((commitSum / Math.max(1, commitCount)) * 1000), steadyRate: STEADY_RATE, freshnessSamples: sorted.length, freshnessP50Ms: percentile(sorted, 50), freshnessP99Ms: percentile(sorted, 99), internalRecords })}\n`,
     );
   } finally {
     await producer.disconnect();
