@@ -59,7 +59,7 @@ export function buildExperimentTopology(options: ExperimentTopologyOptions): Top
   return new TopologyBuilder(options.applicationId)
     .addSource('events', [options.eventsTopic])
     .addProcessor('ingest', () => new IngestProcessor(), 'events')
-    .addStateStore({ name: DEDUP_STORE, retentionMs: dedupWindowMs }, 'ingest')
+    .addStateStore({ name: DEDUP_STORE, retentionMs: dedupWindowMs, cached: false }, 'ingest')
     .addStateStore({ name: LINKS_STORE }, 'ingest')
     .addRepartition('by-user', ['ingest'])
     .addProcessor('stitch', () => new StitchProcessor(graceMs), 'by-user')

@@ -14,34 +14,54 @@ export interface StoreChange {
   expireAt: number;
 }
 
-type PendingChange = StoreChange & { decoded: unknown };
-
-interface CachedEntry {
+/** An entry held in memory: the decoded value (undefined: absent or deleted) and its expiry. */
+interface Entry {
   value: unknown;
   expireAt: number;
+}
+
+/**
+ * One store of the task in memory. Maps are keyed by the store key itself (a
+ * key string from the input hashes once; a concatenated Redis key would hash
+ * on every lookup) and resolved once per store, not per read.
+ */
+class StoreSlot {
+  /** Changes since the last commit began. */
+  overlay = new Map<string, Entry>();
+  /** The changes of the commit in flight: processing goes on while it runs. */
+  committing = new Map<string, Entry>();
+  /** Committed entries read or written: the task's cache, or this batch's reads for a store without caching. */
+  readonly committed = new Map<string, Entry>();
+
+  constructor(readonly definition: StoreDefinition) {}
+
+  get cached(): boolean {
+    return this.definition.cached !== false;
+  }
+
+  lookup(key: string): Entry | undefined {
+    return this.overlay.get(key) ?? this.committing.get(key) ?? this.committed.get(key);
+  }
 }
 
 const STATE_LOST = -1;
 const FENCED = -2;
 /** Lua's unpack() has a stack limit; larger reads are split. */
 const MAX_KEYS_PER_SCRIPT = 4_000;
+/** Entries per applyChanges call: one call blocks Redis while it runs. */
+const MAX_ENTRIES_PER_APPLY = 10_000;
 
 /**
  * The state of one task: Redis (committed, queryable), a bounded cache of
  * committed entries this instance has read or written (valid while it owns
  * the task: nobody else writes them), the changes of the commit in flight
  * (sent to Kafka, not yet in Redis) and the changes made since. Processors
- * read pending → committing → cache; misses are fetched
- * in one script call per batch by prefetch().
+ * read pending → committing → cache; misses are fetched in one script call
+ * per batch by prefetch(). Stores without caching keep their reads for one batch.
  */
 export class TaskState {
   epoch = '0';
-  // Maps per store keyed by the store key itself: a key string from the input hashes once, a concatenated Redis key would hash on every lookup.
-  private readonly cache = new StoreMaps<CachedEntry>();
-  private overlay = new StoreMaps<PendingChange>();
-  /** The changes of the commit in flight: processing goes on while it runs. */
-  private committing = new StoreMaps<PendingChange>();
-  private readonly storesByName: Map<string, StoreDefinition>;
+  private readonly slots: Map<string, StoreSlot>;
 
   constructor(
     private readonly taskId: string,
@@ -50,12 +70,12 @@ export class TaskState {
     stores: StoreDefinition[],
     private readonly cacheCapacity: number,
   ) {
-    this.storesByName = new Map(stores.map((s) => [s.name, s]));
+    this.slots = new Map(stores.map((s) => [s.name, new StoreSlot(s)]));
   }
 
   /** Takes ownership in Redis (fencing earlier owners); returns the changelog positions the state reflects. */
   async claim(): Promise<{ existed: boolean; positions: Map<string, bigint> }> {
-    this.cache.clear();
+    for (const slot of this.slots.values()) slot.committed.clear();
     const reply = await this.scripts.claimTask(this.keys.checkpoint);
     if (!Array.isArray(reply) || reply.length < 2) throw new StreamsError(`unexpected reply of claimTask for task ${this.taskId}: ${JSON.stringify(reply)}`);
     this.epoch = String(reply[0]);
@@ -68,48 +88,57 @@ export class TaskState {
   }
 
   get pendingChangeCount(): number {
-    return this.overlay.size;
+    let count = 0;
+    for (const slot of this.slots.values()) count += slot.overlay.size;
+    return count;
   }
 
   /** Loads every requested entry that is neither pending nor cached, in as few script calls as possible. */
   async prefetch(wanted: Iterable<{ store: string; key: string }>): Promise<void> {
-    const missing = new StoreMaps<true>();
+    const missingBySlot = new Map<StoreSlot, Set<string>>();
     for (const { store, key } of wanted) {
-      if (!this.overlay.has(store, key) && !this.committing.has(store, key) && !this.cache.has(store, key)) missing.set(store, key, true);
+      const slot = this.slot(store);
+      if (slot.lookup(key) !== undefined) continue;
+      const keys = missingBySlot.get(slot);
+      if (keys) keys.add(key);
+      else missingBySlot.set(slot, new Set([key]));
     }
-    if (missing.size === 0) return;
-    this.evictIfFull(missing.size);
-    const entries = [...missing.entries()];
-    for (let start = 0; start < entries.length; start += MAX_KEYS_PER_SCRIPT) {
-      const chunk = entries.slice(start, start + MAX_KEYS_PER_SCRIPT);
-      const reply = this.check(await this.scripts.readEntries([this.keys.checkpoint, ...chunk.map(([store, key]) => this.keys.entry(store, key))], this.epoch));
+    if (missingBySlot.size === 0) return;
+    const missing: Array<[StoreSlot, string]> = [];
+    for (const [slot, keys] of missingBySlot) for (const key of keys) missing.push([slot, key]);
+    this.evictIfFull(missing.filter(([slot]) => slot.cached).length);
+    for (let start = 0; start < missing.length; start += MAX_KEYS_PER_SCRIPT) {
+      const chunk = missing.slice(start, start + MAX_KEYS_PER_SCRIPT);
+      const reply = this.check(await this.scripts.readEntries([this.keys.checkpoint, ...chunk.map(([slot, key]) => this.keys.entry(slot.definition.name, key))], this.epoch));
       if (!Array.isArray(reply)) throw new StreamsError(`unexpected reply of readEntries for task ${this.taskId}`);
-      chunk.forEach(([store, key], i) => {
+      chunk.forEach(([slot, key], i) => {
         const raw = reply[i + 1];
-        this.cache.set(store, key, { value: typeof raw === 'string' ? JSON.parse(raw) : undefined, expireAt: 0 });
+        slot.committed.set(key, { value: typeof raw === 'string' ? JSON.parse(raw) : undefined, expireAt: 0 });
       });
     }
   }
 
   store<V>(name: string): KeyValueStore<V> {
-    const definition = this.storesByName.get(name);
-    if (!definition) throw new StreamsError(`state store "${name}" is not connected to this processor's task ${this.taskId}`);
+    const slot = this.slot(name);
     return {
-      get: (key) => this.read(name, key) as V | undefined,
-      put: (key, value) => this.write(definition, key, value),
-      delete: (key) => this.write(definition, key, undefined),
+      get: (key) => this.read(slot, key) as V | undefined,
+      put: (key, value) => this.write(slot, key, value),
+      delete: (key) => this.write(slot, key, undefined),
     };
   }
 
   /**
    * Starts a commit: the pending changes become the commit's (returned, to be
    * written to the changelog in its transaction); later changes start afresh.
+   * Values are serialized here, once per key and commit, however often they were put.
    */
   beginCommit(): StoreChange[] {
-    if (this.committing.size > 0) throw new StreamsError(`task ${this.taskId} began a commit while one is in flight`);
-    [this.committing, this.overlay] = [this.overlay, this.committing];
+    if ([...this.slots.values()].some((slot) => slot.committing.size > 0)) throw new StreamsError(`task ${this.taskId} began a commit while one is in flight`);
     const changes: StoreChange[] = [];
-    for (const [store, key, { value, expireAt }] of this.committing.entries()) changes.push({ store, key, value, expireAt });
+    for (const [store, slot] of this.slots) {
+      [slot.committing, slot.overlay] = [slot.overlay, slot.committing];
+      for (const [key, { value, expireAt }] of slot.committing) changes.push({ store, key, value: value === undefined ? null : JSON.stringify(value), expireAt });
+    }
     return changes;
   }
 
@@ -120,94 +149,79 @@ export class TaskState {
   async apply(changes: StoreChange[], positions: Map<string, bigint>, now = Date.now()): Promise<void> {
     const stores = [...positions.keys()];
     const storeIndex = new Map(stores.map((s, i) => [s, i + 1]));
-    const keys = [this.keys.checkpoint];
-    const args: string[] = [this.epoch, String(stores.length)];
-    for (const store of stores) args.push(store, String(positions.get(store)));
-    for (const change of changes) {
-      const index = storeIndex.get(change.store);
-      if (index === undefined) throw new StreamsError(`change for store "${change.store}" has no changelog position`);
-      keys.push(this.keys.entry(change.store, change.key));
-      args.push(String(index), change.value === null ? '-1' : String(change.expireAt), change.value ?? '');
+    const header: string[] = [this.epoch, String(stores.length)];
+    for (const store of stores) header.push(store, String(positions.get(store)));
+    // Bounded script calls keep Redis responsive; the last one stores the positions (see applyChanges-1.lua).
+    for (let start = 0; start === 0 || start < changes.length; start += MAX_ENTRIES_PER_APPLY) {
+      const keys = [this.keys.checkpoint];
+      const args = [...header];
+      for (const change of changes.slice(start, start + MAX_ENTRIES_PER_APPLY)) {
+        const index = storeIndex.get(change.store);
+        if (index === undefined) throw new StreamsError(`change for store "${change.store}" has no changelog position`);
+        keys.push(this.keys.entry(change.store, change.key));
+        args.push(String(index), change.value === null ? '-1' : String(change.expireAt), change.value ?? '');
+      }
+      args.push(start + MAX_ENTRIES_PER_APPLY >= changes.length ? '1' : '0', String(now));
+      this.check(await this.scripts.applyChanges(keys, args));
     }
-    args.push(String(now));
-    this.check(await this.scripts.applyChanges(keys, args));
   }
 
   /** After a successful commit and apply: the commit's changes become cached committed state. */
   endCommit(): void {
-    for (const [store, key, change] of this.committing.entries()) this.cache.set(store, key, { value: change.decoded, expireAt: change.expireAt });
-    this.committing.clear();
+    for (const slot of this.slots.values()) {
+      if (slot.cached) for (const [key, entry] of slot.committing) slot.committed.set(key, entry);
+      slot.committing.clear();
+    }
+  }
+
+  /** A new batch: what the last one read from stores without caching is forgotten. */
+  beginBatch(): void {
+    for (const slot of this.slots.values()) if (!slot.cached) slot.committed.clear();
   }
 
   /** Forgets everything held in memory (the task changes hands or restores). */
   reset(): void {
-    this.cache.clear();
-    this.overlay.clear();
-    this.committing.clear();
+    for (const slot of this.slots.values()) {
+      slot.committed.clear();
+      slot.overlay.clear();
+      slot.committing.clear();
+    }
   }
 
-  private read(store: string, key: string): unknown {
-    const entry = this.overlay.get(store, key) ?? this.committing.get(store, key) ?? this.cache.get(store, key);
-    if (!entry) throw new NotPrefetchedError(store, key);
-    const value = 'decoded' in entry ? entry.decoded : entry.value;
+  private slot(name: string): StoreSlot {
+    const slot = this.slots.get(name);
+    if (!slot) throw new StreamsError(`state store "${name}" is not connected to this processor's task ${this.taskId}`);
+    return slot;
+  }
+
+  private read(slot: StoreSlot, key: string): unknown {
+    const entry = slot.lookup(key);
+    if (!entry) throw new NotPrefetchedError(slot.definition.name, key);
     if (entry.expireAt !== 0 && entry.expireAt <= Date.now()) return undefined;
-    return value;
+    return entry.value;
   }
 
-  private write(store: StoreDefinition, key: string, value: unknown): void {
-    const expireAt = value !== undefined && store.retentionMs ? Date.now() + store.retentionMs : 0;
-    this.overlay.set(store.name, key, { store: store.name, key, value: value === undefined ? null : JSON.stringify(value), expireAt, decoded: value });
+  private write(slot: StoreSlot, key: string, value: unknown): void {
+    const retentionMs = slot.definition.retentionMs;
+    slot.overlay.set(key, { value, expireAt: value !== undefined && retentionMs ? Date.now() + retentionMs : 0 });
   }
 
+  /** Keeps the cached stores' committed entries within the task's capacity, dropping the oldest first. */
   private evictIfFull(incoming: number): void {
-    this.cache.evictOldest(this.cache.size + incoming - this.cacheCapacity);
+    let excess = incoming - this.cacheCapacity;
+    for (const slot of this.slots.values()) if (slot.cached) excess += slot.committed.size;
+    for (const slot of this.slots.values()) {
+      if (!slot.cached) continue;
+      for (const key of slot.committed.keys()) {
+        if (excess-- <= 0) return;
+        slot.committed.delete(key);
+      }
+    }
   }
 
   private check(reply: ScriptReply): ScriptReply {
     if (reply === STATE_LOST) throw new StateLostError(this.taskId);
     if (reply === FENCED) throw new TaskFencedError(this.taskId);
     return reply;
-  }
-}
-
-/** Entries by store, then by key, in insertion order. */
-class StoreMaps<T> {
-  private readonly byStore = new Map<string, Map<string, T>>();
-  size = 0;
-
-  has(store: string, key: string): boolean {
-    return this.byStore.get(store)?.has(key) ?? false;
-  }
-
-  get(store: string, key: string): T | undefined {
-    return this.byStore.get(store)?.get(key);
-  }
-
-  set(store: string, key: string, value: T): void {
-    let entries = this.byStore.get(store);
-    if (!entries) this.byStore.set(store, (entries = new Map()));
-    const before = entries.size;
-    entries.set(key, value);
-    this.size += entries.size - before;
-  }
-
-  *entries(): IterableIterator<[store: string, key: string, value: T]> {
-    for (const [store, entries] of this.byStore) for (const [key, value] of entries) yield [store, key, value];
-  }
-
-  /** Drops `count` entries, the oldest of each store first. */
-  evictOldest(count: number): void {
-    for (const entries of this.byStore.values()) {
-      for (const key of entries.keys()) {
-        if (count-- <= 0) return;
-        entries.delete(key);
-        this.size -= 1;
-      }
-    }
-  }
-
-  clear(): void {
-    this.byStore.clear();
-    this.size = 0;
   }
 }

@@ -8,6 +8,12 @@ export interface StoreDefinition {
   name: string;
   /** Entries expire this long after their last put (e.g. a de-duplication window). Its changelog then holds batch records with this time retention (see changelogRecords). */
   retentionMs?: number;
+  /**
+   * Keep this store's committed entries in the task's read cache (default true).
+   * A store whose keys are each read about once (de-duplication by message id)
+   * gains nothing from it and would push useful entries out: its reads last one batch.
+   */
+  cached?: boolean;
 }
 
 export interface SourceNode {

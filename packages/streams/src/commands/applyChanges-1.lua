@@ -3,7 +3,9 @@
   together with the changelog positions they reflect, in one atomic step.
   Entries of a store whose stored position is already at or past the new
   position are skipped: applying the same commit twice (a retry, a restore
-  racing a late apply) changes nothing.
+  racing a late apply) changes nothing. A large set is applied in several
+  calls: only the last one stores the positions, so until it ran the earlier
+  ones can be repeated (they write the same values).
 
   Input:
     KEYS[1]     checkpoint hash of the task
@@ -15,6 +17,7 @@
                 store index (1-based, into the pairs above),
                 expire-at in epoch ms ("0": never),
                 value ("" with expire-at "-1" means delete)
+    ARGV[last-1] "1" to store the new positions (the last call of a set), "0" not to
     ARGV[last]  now, in epoch ms (entries already expired are deleted)
 
   Output:
@@ -28,13 +31,14 @@ if code ~= 0 then
 end
 
 local storeCount = tonumber(ARGV[2])
+local storePositions = ARGV[#ARGV - 1] == "1"
 local apply = {}
 for s = 1, storeCount do
   local field = "pos:" .. ARGV[1 + 2 * s]
   local position = tonumber(ARGV[2 + 2 * s])
   local stored = tonumber(rcall("HGET", KEYS[1], field) or "-1")
   apply[s] = position > stored
-  if apply[s] then
+  if apply[s] and storePositions then
     rcall("HSET", KEYS[1], field, ARGV[2 + 2 * s])
   end
 end

@@ -21,7 +21,7 @@ export interface StateScripts {
   applyChanges(keys: string[], args: string[]): Promise<ScriptReply>;
 }
 
-type ScriptClient = (Redis | Cluster) & Record<string, (...args: Array<string | number>) => Promise<ScriptReply>>;
+type ScriptClient = (Redis | Cluster) & Record<string, (...args: Array<number | string[]>) => Promise<ScriptReply>>;
 
 function loadScript(file: string): string {
   const source = readFileSync(join(SCRIPTS_DIR, file), 'utf8');
@@ -34,10 +34,11 @@ export function loadStateScripts(redis: Redis | Cluster): StateScripts {
     const name = `${file.split('-')[0]}_${SCRIPT_VERSION}`;
     if (typeof client[name] !== 'function') redis.defineCommand(name, { lua: loadScript(file) });
   }
-  const call = (name: string, keys: string[], args: Array<string | number>) => {
+  const call = (name: string, keys: string[], args: string[]) => {
     const command = client[`${name}_${SCRIPT_VERSION}`];
     if (!command) throw new Error(`script ${name} is not loaded`);
-    return command.call(client, keys.length, ...keys, ...args);
+    // Arrays, not spread arguments: ioredis flattens them, and a spread of 100,000+ values overflows the call stack.
+    return command.call(client, keys.length, keys, args);
   };
   return {
     claimTask: (checkpointKey) => call('claimTask', [checkpointKey], []),
