@@ -159,7 +159,7 @@ export class TaskState {
         const index = storeIndex.get(change.store);
         if (index === undefined) throw new StreamsError(`change for store "${change.store}" has no changelog position`);
         keys.push(this.keys.entry(change.store, change.key));
-        args.push(String(index), change.value === null ? '-1' : String(change.expireAt), change.value ?? '');
+        args.push(change.value === null ? `${index}|-1|` : `${index}|${change.expireAt}|${change.value}`);
       }
       args.push(start + MAX_ENTRIES_PER_APPLY >= changes.length ? '1' : '0', String(now));
       this.check(await this.scripts.applyChanges(keys, args));

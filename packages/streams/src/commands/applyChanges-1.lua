@@ -13,10 +13,11 @@
     ARGV[1]     the caller's epoch
     ARGV[2]     number of stores s
     ARGV[3..]   s pairs: store name, new changelog position (offset of its last record)
-    then, per entry key in KEYS order, 3 values:
-                store index (1-based, into the pairs above),
-                expire-at in epoch ms ("0": never),
-                value ("" with expire-at "-1" means delete)
+    then, per entry key in KEYS order, one value
+                "<store index>|<expire-at>|<value>": the store index is 1-based
+                (into the pairs above), expire-at in epoch ms ("0": never,
+                "-1": delete); one argument, not three, halves what the client
+                encodes and sends per entry
     ARGV[last-1] "1" to store the new positions (the last call of a set), "0" not to
     ARGV[last]  now, in epoch ms (entries already expired are deleted)
 
@@ -46,18 +47,21 @@ end
 local now = tonumber(ARGV[#ARGV])
 local written = 0
 local base = 3 + 2 * storeCount
+local find, sub = string.find, string.sub
 for i = 2, #KEYS do
-  local at = base + (i - 2) * 3
-  if apply[tonumber(ARGV[at])] then
-    local expireAt = ARGV[at + 1]
+  local entry = ARGV[base + i - 2]
+  local first = find(entry, "|", 1, true)
+  local second = find(entry, "|", first + 1, true)
+  if apply[tonumber(sub(entry, 1, first - 1))] then
+    local expireAt = sub(entry, first + 1, second - 1)
     if expireAt == "-1" then
       rcall("DEL", KEYS[i])
     elseif expireAt == "0" then
-      rcall("SET", KEYS[i], ARGV[at + 2])
+      rcall("SET", KEYS[i], sub(entry, second + 1))
     elseif tonumber(expireAt) <= now then
       rcall("DEL", KEYS[i])
     else
-      rcall("SET", KEYS[i], ARGV[at + 2], "PXAT", expireAt)
+      rcall("SET", KEYS[i], sub(entry, second + 1), "PXAT", expireAt)
     end
     written = written + 1
   end
