@@ -14,6 +14,8 @@ import { createMetricsRegistry } from '@abtest/observability';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 4);
+/** Persons the events cycle through: events per person decides how many events change state (first view, first click). */
+const PERSONS = Number(process.env.BENCH_PERSONS ?? 50_000);
 const STEADY_RATE = Number(process.env.BENCH_RATE ?? 5_000);
 const STEADY_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** The processor service's default (COMMIT_INTERVAL_MS). */
@@ -21,7 +23,7 @@ const COMMIT_INTERVAL_MS = Number(process.env.BENCH_COMMIT_INTERVAL_MS ?? 250);
 const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function event(i: number, run: string): { key: string; value: string } {
-  const person = `p-${i % 50_000}`;
+  const person = `p-${i % PERSONS}`;
   const experiment = `exp-${i % 10}`;
   const kind = i % 3 === 0 ? 'Experiment Clicked' : 'Experiment Viewed';
   const value = { type: 'track', event: kind, anonymousId: person, messageId: `${run}-${i}`, receivedAt: new Date().toISOString(), timestamp: new Date().toISOString(), properties: { experiment_id: experiment, variation_id: `v${i % 2}` } };
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
     await streams.close();
     const sorted = [...freshness].sort((a, b) => a - b);
     process.stdout.write(
-      `${JSON.stringify({ events: EVENTS, partitions: PARTITIONS, seconds: Number(seconds.toFixed(2)), eventsPerSecond: Math.round((EVENTS - processedAtReady) / seconds), cpuMicrosPerEvent: Number(cpuMicrosPerEvent.toFixed(1)), startupSeconds: Number(startupSeconds.toFixed(2)), commitIntervalMs: COMMIT_INTERVAL_MS, commits: commitCount, meanCommitMs: Math.round((commitSum / Math.max(1, commitCount)) * 1000), steadyRate: STEADY_RATE, freshnessSamples: sorted.length, freshnessP50Ms: percentile(sorted, 50), freshnessP99Ms: percentile(sorted, 99), internalRecords })}\n`,
+      `${JSON.stringify({ events: EVENTS, persons: PERSONS, partitions: PARTITIONS, seconds: Number(seconds.toFixed(2)), eventsPerSecond: Math.round((EVENTS - processedAtReady) / seconds), cpuMicrosPerEvent: Number(cpuMicrosPerEvent.toFixed(1)), startupSeconds: Number(startupSeconds.toFixed(2)), commitIntervalMs: COMMIT_INTERVAL_MS, commits: commitCount, meanCommitMs: Math.round((commitSum / Math.max(1, commitCount)) * 1000), steadyRate: STEADY_RATE, freshnessSamples: sorted.length, freshnessP50Ms: percentile(sorted, 50), freshnessP99Ms: percentile(sorted, 99), internalRecords })}\n`,
     );
   } finally {
     await producer.disconnect();
