@@ -95,18 +95,20 @@ export class TaskState {
 
   /** Loads every requested entry that is neither pending nor cached, in as few script calls as possible. */
   async prefetch(wanted: Iterable<{ store: string; key: string }>): Promise<void> {
-    const missingBySlot = new Map<StoreSlot, Set<string>>();
+    const missing: Array<[StoreSlot, string]> = [];
+    const asked = new Map<StoreSlot, Set<string>>();
+    let cachedCount = 0;
     for (const { store, key } of wanted) {
       const slot = this.slot(store);
-      if (slot.lookup(key) !== undefined) continue;
-      const keys = missingBySlot.get(slot);
-      if (keys) keys.add(key);
-      else missingBySlot.set(slot, new Set([key]));
+      let keys = asked.get(slot);
+      if (!keys) asked.set(slot, (keys = new Set()));
+      if (keys.has(key) || slot.lookup(key) !== undefined) continue;
+      keys.add(key);
+      missing.push([slot, key]);
+      if (slot.cached) cachedCount += 1;
     }
-    if (missingBySlot.size === 0) return;
-    const missing: Array<[StoreSlot, string]> = [];
-    for (const [slot, keys] of missingBySlot) for (const key of keys) missing.push([slot, key]);
-    this.evictIfFull(missing.filter(([slot]) => slot.cached).length);
+    if (missing.length === 0) return;
+    this.evictIfFull(cachedCount);
     for (let start = 0; start < missing.length; start += MAX_KEYS_PER_SCRIPT) {
       const chunk = missing.slice(start, start + MAX_KEYS_PER_SCRIPT);
       const reply = this.check(await this.scripts.readEntries([this.keys.checkpoint, ...chunk.map(([slot, key]) => this.keys.entry(slot.definition.name, key))], this.epoch));

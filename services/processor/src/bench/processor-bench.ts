@@ -57,7 +57,7 @@ async function main(): Promise<void> {
 
     const registry = createMetricsRegistry({ collectDefaultMetrics: false });
     const topology = buildExperimentTopology({ applicationId: run, eventsTopic, resultsTopic, definitions: new DefinitionsCatalog() });
-    const streams = new KafkaStreams(topology, { kafka, redis, logger: silent, keyPrefix: `${run}:`, commitIntervalMs: COMMIT_INTERVAL_MS, metrics: registry, ...(process.env.BENCH_MAX_PENDING ? { maxPendingChanges: Number(process.env.BENCH_MAX_PENDING) } : {}) });
+    const streams = new KafkaStreams(topology, { kafka, redis, logger: silent, keyPrefix: `${run}:`, commitIntervalMs: COMMIT_INTERVAL_MS, metrics: registry });
     const processed = async () => {
       const metric = await registry.getSingleMetric('streams_records_processed_total')?.get();
       return metric?.values.find((v) => v.labels.subtopology === '0')?.value ?? 0;
