@@ -75,6 +75,21 @@ describe('BatchingProducer', () => {
     expect(Object.fromEntries(settled)).toEqual({ a: 'acked', b: 'acked' });
   });
 
+  it('should report how long the oldest unacknowledged record waited, past its caller timing out, until Kafka answers', async () => {
+    const batching = producer({ sendTimeoutMs: 1_000 });
+    expect(batching.pendingForMs()).toBe(0);
+    send(batching, 'a', [record('a')]);
+    await jest.advanceTimersByTimeAsync(600);
+    send(batching, 'b', [record('b')]);
+    expect(batching.pendingForMs()).toBe(600);
+    await jest.advanceTimersByTimeAsync(1_400);
+    expect(Object.fromEntries(settled)).toEqual({ a: 'ProduceTimeoutError', b: 'ProduceTimeoutError' });
+    expect(batching.pendingForMs()).toBe(2_000);
+    scripted.ack();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(batching.pendingForMs()).toBe(0);
+  });
+
   it('should gather sends made while a batch is in flight into the next batch, sent as soon as the first is acknowledged', async () => {
     const batching = producer();
     send(batching, 'a', [record('a')]);

@@ -92,6 +92,8 @@ export class BatchingProducer {
   private queuedRecords = 0;
   private queuedBytes = 0;
   private inFlight: Promise<void> | undefined;
+  /** When the oldest send of the batch in flight started. */
+  private inFlightSince: number | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private connected = false;
@@ -127,6 +129,16 @@ export class BatchingProducer {
   /** Records waiting to be dispatched. */
   get queued(): number {
     return this.queuedRecords;
+  }
+
+  /**
+   * How long the oldest record not yet acknowledged by Kafka has waited, in
+   * ms (0 when none waits): writes are stuck when this passes the send
+   * timeout, whatever the connection state says.
+   */
+  pendingForMs(): number {
+    const oldest = Math.min(this.queue[0]?.startedAt ?? Infinity, this.inFlightSince ?? Infinity);
+    return oldest === Infinity ? 0 : performance.now() - oldest;
   }
 
   /** Resolves when Kafka acknowledged every record (acks=all). */
@@ -199,6 +211,7 @@ export class BatchingProducer {
     const { chunks, topicMessages, records } = this.takeBatch();
     if (records === 0) return;
     const startedAt = performance.now();
+    this.inFlightSince = Math.min(...chunks.map((chunk) => chunk.pending.startedAt));
     this.metrics?.batchRecords.observe(records);
     this.inFlight = this.producer
       .sendBatch({ topicMessages, acks: -1, timeout: this.options.ackTimeoutMs, compression: this.options.compression })
@@ -208,6 +221,7 @@ export class BatchingProducer {
       )
       .finally(() => {
         this.inFlight = undefined;
+        this.inFlightSince = undefined;
         this.schedule();
       });
   }

@@ -83,3 +83,25 @@ describe('kafkajs patches > grouping a send by partition in linear time (kafkajs
     expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(5_000);
   });
 });
+
+describe('kafkajs patches > murmur2 partitioner hash in 32-bit arithmetic', () => {
+  const murmur2 = load('./src/producer/partitioners/default/murmur2') as (key: string | Buffer) => number;
+
+  it("should give Kafka's own murmur2 values (Apache Kafka UtilsTest), so keys land where Java clients put them", () => {
+    const expected: Array<[string, number]> = [
+      ['21', -973932308],
+      ['foobar', -790332482],
+      ['a-little-bit-long-string', -985981536],
+      ['a-little-bit-longer-string', -1486304829],
+      ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971],
+      ['abc', 479470107],
+      ['', 275646681],
+    ];
+    expect(expected.map(([key]) => murmur2(key))).toEqual(expected.map(([, hash]) => hash));
+  });
+
+  it('should hash a 2 MB key in linear time', () => {
+    // Unpatched, the hash is an unbounded BigInt that grows by 32 bits per 4 bytes: minutes for this key, and the producer blocked meanwhile.
+    expect(Number.isInteger(murmur2(Buffer.alloc(2 * 1024 * 1024, 'x')))).toBe(true);
+  }, 10_000);
+});

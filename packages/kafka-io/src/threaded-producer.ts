@@ -47,6 +47,8 @@ interface Waiting {
  */
 export class ThreadedProducer {
   private readonly waiting = new Map<number, Waiting>();
+  /** When each send the thread has not answered yet was made, in send order (kept past a caller's timeout). */
+  private readonly unanswered = new Map<number, number>();
   private readonly metricRequests = new Map<number, (metrics: Extract<FromWorker, { type: 'metrics' }>['metrics']) => void>();
   private outbox: SendRequest[] = [];
   private nextId = 1;
@@ -82,6 +84,16 @@ export class ThreadedProducer {
     return this.connected && !this.closing && !this.exited;
   }
 
+  /**
+   * How long the oldest send the producer thread has not answered has
+   * waited, in ms (0 when none): writes are stuck when this passes the send
+   * timeout, even after its caller was answered with a timeout.
+   */
+  pendingForMs(): number {
+    for (const sentAt of this.unanswered.values()) return performance.now() - sentAt;
+    return 0;
+  }
+
   /** Resolves when Kafka acknowledged every record (acks=all). */
   send(records: readonly ProducerRecord[]): Promise<void> {
     if (this.closing || this.exited) return Promise.reject(new ProducerClosedError('the producer is closing and takes no more records'));
@@ -90,6 +102,7 @@ export class ThreadedProducer {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => this.settle(id, new ProduceTimeoutError(`the producer thread did not answer within ${this.silenceTimeoutMs} ms`)), this.silenceTimeoutMs);
       this.waiting.set(id, { resolve, reject, timer });
+      this.unanswered.set(id, performance.now());
       if (this.outbox.length === 0) setImmediate(() => this.post({ type: 'send', sends: this.outbox.splice(0) }));
       this.outbox.push({ id, records: [...records] });
     });
@@ -121,9 +134,13 @@ export class ThreadedProducer {
   private receive(message: FromWorker): void {
     switch (message.type) {
       case 'acked':
-        for (const id of message.ids) this.settle(id);
+        for (const id of message.ids) {
+          this.unanswered.delete(id);
+          this.settle(id);
+        }
         return;
       case 'failed':
+        this.unanswered.delete(message.id);
         this.settle(message.id, deserializeError(message.error));
         return;
       case 'connected':
@@ -167,6 +184,7 @@ export class ThreadedProducer {
     this.startup?.reject(error);
     this.startup = undefined;
     for (const id of Array.from(this.waiting.keys())) this.settle(id, error);
+    this.unanswered.clear();
     for (const resolve of this.metricRequests.values()) resolve([]);
     this.metricRequests.clear();
     if (!this.closing) this.options.onFailure?.(error);

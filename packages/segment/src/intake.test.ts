@@ -1,6 +1,7 @@
 import { prepareEvents, type IntakeOptions } from './intake';
 import { MAX_EVENT_BYTES } from './limits';
-import { RECORD_HEADERS, type DeadLetter } from './record';
+import { MAX_JSON_DEPTH, nestingDepth } from './json-depth';
+import { RECORD_HEADERS, deadLetterKey, type DeadLetter } from './record';
 
 const receivedAt = new Date('2024-05-01T12:00:00.000Z');
 const options: IntakeOptions = { receivedAt, source: 'web', path: '$.batch', bodyBytes: 1_000 };
@@ -42,7 +43,7 @@ describe('prepareEvents', () => {
     ]);
     const deadLetter = JSON.parse(rejected[0]?.record.value ?? '') as DeadLetter;
     expect(deadLetter).toEqual({ reason: 'invalid', issues: rejected[0]?.issues, source: 'web', receivedAt: '2024-05-01T12:00:00.000Z', index: 1, event: { type: 'track', anonymousId: 'a', userId: '' } });
-    expect(rejected[0]?.record.key).toBe('a');
+    expect(rejected[0]?.record.key).toBe(deadLetterKey('a'));
     expect(rejected[0]?.record.headers).toMatchObject({ [RECORD_HEADERS.deadLetterReason]: 'invalid', [RECORD_HEADERS.eventType]: 'track', [RECORD_HEADERS.source]: 'web' });
     expect(rejected[1]?.record.key).toBeNull();
   });
@@ -93,5 +94,44 @@ describe('prepareEvents', () => {
     const { accepted, rejected } = prepareEvents(inputs, options);
     expect(accepted.length + rejected.length).toBe(inputs.length);
     expect([...accepted, ...rejected].map((event) => event.index).sort((a, b) => a - b)).toEqual(inputs.map((_, i) => i));
+  });
+
+  it('should dead-letter an event nested too deep, naming where, and keep its text', () => {
+    const deep = track('deep', { properties: JSON.parse(`${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`) as unknown });
+    const body = Buffer.from(`[${JSON.stringify(track('ok'))},${JSON.stringify({ ...deep, properties: 0 }).replace('"properties":0', `"properties":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`)}]`);
+    const { accepted, rejected } = prepareEvents([track('ok'), deep], { ...options, bodyBytes: body.length, bodyDepth: nestingDepth(body) });
+    expect(accepted.map((event) => event.index)).toEqual([0]);
+    expect(rejected.map(({ index, reason, issues }) => ({ index, reason, issues }))).toEqual([
+      { index: 1, reason: 'invalid', issues: [{ path: `$.batch[1].properties${'.a'.repeat(MAX_JSON_DEPTH - 1)}`, reason: expect.stringMatching(/nests deeper than 64 levels .*MAX_JSON_DEPTH/) }] },
+    ]);
+    const deadLetter = JSON.parse(rejected[0]?.record.value ?? '') as DeadLetter;
+    expect(deadLetter.event).toBeUndefined();
+    expect(deadLetter.eventPrefix?.startsWith('{"type":"track"')).toBe(true);
+  });
+
+  it('should accept an event exactly at the depth limit', () => {
+    let properties: Record<string, unknown> = { leaf: 1 };
+    for (let depth = 2; depth < MAX_JSON_DEPTH; depth += 1) properties = { a: properties };
+    const { accepted } = prepareEvents([track('edge', { properties })], { ...options, bodyDepth: MAX_JSON_DEPTH + 1 });
+    expect(accepted).toHaveLength(1);
+  });
+
+  it('should refuse ids and experiment keys longer than MAX_ID_LENGTH, naming the field', () => {
+    const long = 'x'.repeat(1_025);
+    const { accepted, rejected } = prepareEvents(
+      [
+        track('a', { anonymousId: long }),
+        { type: 'alias', previousId: long, userId: 'u' },
+        track('b', { event: 'Experiment Viewed', properties: { experiment_id: 'e', variation_id: long } }),
+        track('c', { anonymousId: 'x'.repeat(1_024), event: 'Experiment Viewed', properties: { experiment_id: 'x'.repeat(1_024), variation_id: 'B' } }),
+      ],
+      options,
+    );
+    expect(accepted.map((event) => event.index)).toEqual([3]);
+    expect(rejected.map((event) => event.issues)).toEqual([
+      [{ path: '$.batch[0].anonymousId', reason: 'must be at most 1024 characters (MAX_ID_LENGTH)' }],
+      [{ path: '$.batch[1].previousId', reason: 'must be at most 1024 characters (MAX_ID_LENGTH)' }],
+      [{ path: '$.batch[2].properties.variation_id', reason: 'must be at most 1024 characters (MAX_ID_LENGTH)' }],
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { MAX_JSON_DEPTH, stringifyDeep, tooDeepPath } from './json-depth';
 import { isJsonObject } from './json-object';
 import { jsonPath, type ValidationIssue } from './json-path';
 import { MAX_EVENT_BYTES } from './limits';
@@ -20,6 +21,11 @@ export interface IntakeOptions {
   expectedType?: MessageType;
   /** Size of the request body: when it is within the event limit no event can exceed it. */
   bodyBytes: number;
+  /**
+   * Nesting depth of the request body (`nestingDepth` of its bytes): past
+   * MAX_JSON_DEPTH each message is checked for nesting. Unset: not checked.
+   */
+  bodyDepth?: number;
   maxEventBytes?: number;
 }
 
@@ -54,16 +60,19 @@ export interface IntakeResult {
 export function prepareEvents(inputs: readonly unknown[], options: IntakeOptions): IntakeResult {
   const maxEventBytes = options.maxEventBytes ?? MAX_EVENT_BYTES;
   const checkSize = options.bodyBytes > maxEventBytes;
+  const checkDepth = (options.bodyDepth ?? 0) > MAX_JSON_DEPTH;
   const result: IntakeResult = { accepted: [], rejected: [] };
   const normalize = createNormalizer(options.receivedAt, options.defaults);
   const receivedAt = options.receivedAt.toISOString();
   inputs.forEach((input, index) => {
     const path = options.single ? options.path : jsonPath(options.path, [index]);
-    const reject = (reason: DeadLetterReason, issues: ValidationIssue[], json?: string) => {
-      const record = toDeadLetterRecord({ reason, issues, source: options.source, receivedAt, ...(options.single ? {} : { index }) }, input, json);
+    const reject = (reason: DeadLetterReason, issues: ValidationIssue[], json?: string, embed?: boolean) => {
+      const record = toDeadLetterRecord({ reason, issues, source: options.source, receivedAt, ...(options.single ? {} : { index }) }, input, json, embed === undefined ? {} : { embed });
       const type = isJsonObject(input) && typeof input.type === 'string' ? input.type : undefined;
       result.rejected.push({ index, reason, issues, record, ...(type === undefined ? {} : { type }) });
     };
+    const deepPath = checkDepth ? tooDeepPath(input, MAX_JSON_DEPTH, path) : undefined;
+    if (deepPath !== undefined) return reject('invalid', [{ path: deepPath, reason: `nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays (MAX_JSON_DEPTH)` }], stringifyDeep(input), false);
     const typed = withExpectedType(input, options.expectedType, path);
     const validation = typed.ok ? validateMessage(typed.message, path) : typed;
     if (!validation.ok) {

@@ -16,5 +16,13 @@ export const MAX_BATCH_EVENTS = 2_500;
 /** Characters of a `messageId`, the deduplication key downstream. */
 export const MAX_MESSAGE_ID_LENGTH = 100;
 
+/**
+ * Characters of an id that becomes a Kafka record key or a state store key
+ * downstream (userId, anonymousId, previousId, groupId, and an exposure's
+ * experiment and variation ids): keys are hashed and stored per event, so
+ * they stay small whatever a client sends.
+ */
+export const MAX_ID_LENGTH = 1_024;
+
 /** Events in one batched request of Segment's Webhooks (Actions) destination. */
 export const WEBHOOK_MAX_BATCH_EVENTS = 4_000;

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { ValidationIssue } from './json-path';
 import type { NormalizedEvent } from './normalize';
 import { personKey } from './person-key';
+import { isMessageType } from './schema';
 
 /** Kafka header names of event and dead-letter records; consumers read these. */
 export const RECORD_HEADERS = {
@@ -38,7 +40,10 @@ export interface DeadLetter {
   index?: number;
   /** The event exactly as received, when it is small enough. */
   event?: unknown;
-  /** The first MAX_DEAD_LETTER_EVENT_BYTES of the event's JSON, when it was larger. */
+  /**
+   * The event's JSON text (its first MAX_DEAD_LETTER_EVENT_BYTES bytes), when
+   * it was larger than that or nested too deep to be embedded as `event`.
+   */
   eventPrefix?: string;
 }
 
@@ -55,22 +60,31 @@ export function toEventRecord(event: NormalizedEvent, source: string): EventReco
 
 /**
  * A dead-letter record keeps the event as it arrived so it can be repaired
- * and replayed; the key follows the event's person when it has one.
- * `eventJson` is the event's JSON when the caller already serialized it.
+ * and replayed. Nothing in it comes unbounded from the client but the value:
+ * the key is a hash of the event's person (one person's dead letters stay in
+ * one partition, however long the id), the `event-type` header is set only
+ * for one of the six types. `eventJson` is the event's JSON when the caller
+ * already serialized it; `embed: false` keeps the event as text only (an
+ * event too deep for JSON.stringify).
  */
-export function toDeadLetterRecord(deadLetter: Omit<DeadLetter, 'event' | 'eventPrefix'>, event: unknown, eventJson?: string): EventRecord {
+export function toDeadLetterRecord(deadLetter: Omit<DeadLetter, 'event' | 'eventPrefix'>, event: unknown, eventJson?: string, options: { embed?: boolean } = {}): EventRecord {
   const json = eventJson ?? JSON.stringify(event) ?? 'null';
   const value: DeadLetter =
-    Buffer.byteLength(json) > MAX_DEAD_LETTER_EVENT_BYTES
+    options.embed === false || Buffer.byteLength(json) > MAX_DEAD_LETTER_EVENT_BYTES
       ? { ...deadLetter, eventPrefix: Buffer.from(json).subarray(0, MAX_DEAD_LETTER_EVENT_BYTES).toString() }
       : { ...deadLetter, event };
-  const key = typeof event === 'object' && event !== null ? (personKey(event) ?? null) : null;
+  const person = typeof event === 'object' && event !== null ? personKey(event) : undefined;
   const headers: Record<string, string> = {
     [RECORD_HEADERS.deadLetterReason]: deadLetter.reason,
     [RECORD_HEADERS.source]: deadLetter.source,
     [RECORD_HEADERS.receivedAt]: deadLetter.receivedAt,
   };
-  const type = typeof event === 'object' && event !== null && 'type' in event && typeof event.type === 'string' ? event.type : undefined;
-  if (type !== undefined) headers[RECORD_HEADERS.eventType] = type;
-  return { key, value: JSON.stringify(value), headers };
+  const type = typeof event === 'object' && event !== null && 'type' in event ? event.type : undefined;
+  if (isMessageType(type)) headers[RECORD_HEADERS.eventType] = type;
+  return { key: person === undefined ? null : deadLetterKey(person), value: JSON.stringify(value), headers };
+}
+
+/** The key of a person's dead letters: base64url SHA-256 of the person key, 43 characters. */
+export function deadLetterKey(person: string): string {
+  return createHash('sha256').update(person).digest('base64url');
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_MESSAGE_ID_LENGTH } from './limits';
+import { MAX_ID_LENGTH, MAX_MESSAGE_ID_LENGTH } from './limits';
 import { ISO_TIMESTAMP_REASON, isIsoTimestamp } from './timestamp';
 
 /** The six message types of the Segment spec. */
@@ -13,9 +13,11 @@ export function isMessageType(value: unknown): value is MessageType {
 const required = (expected: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${expected}`);
 
 /** Segment ids are strings; older libraries send numbers, which normalization turns into strings. */
-const identifier = z.custom<string | number>((value) => (typeof value === 'string' && value.length > 0) || (typeof value === 'number' && Number.isFinite(value)), {
-  error: required('a non-empty string or a number'),
-});
+const identifier = z
+  .custom<string | number>((value) => (typeof value === 'string' && value.length > 0) || (typeof value === 'number' && Number.isFinite(value)), {
+    error: required('a non-empty string or a number'),
+  })
+  .refine((value) => typeof value !== 'string' || value.length <= MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters (MAX_ID_LENGTH)`);
 const isoTimestamp = z.string({ error: required('a string') }).refine(isIsoTimestamp, ISO_TIMESTAMP_REASON);
 const jsonObject = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
 const nonEmptyString = z.string({ error: required('a string') }).min(1, 'must not be empty');

@@ -1,3 +1,4 @@
+import { experimentKeyIssues } from './experiment-events';
 import { isJsonObject } from './json-object';
 import { jsonPath, type ValidationIssue } from './json-path';
 import { MESSAGE_SCHEMAS, MESSAGE_TYPES, isMessageType, type SegmentMessage } from './schema';
@@ -20,6 +21,8 @@ export function validateMessage(input: unknown, path = '$'): ValidationResult {
   if (message.type !== 'alias' && !hasId(message.userId) && !hasId(message.anonymousId)) {
     return invalid({ path, reason: 'must have a userId or an anonymousId' });
   }
+  const keyIssues = experimentKeyIssues(message, path);
+  if (keyIssues.length > 0) return { ok: false, issues: keyIssues };
   return { ok: true, message };
 }
 

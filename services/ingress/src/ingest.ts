@@ -20,6 +20,8 @@ export interface IngestRequest {
   source: string;
   topic: string;
   bodyBytes: number;
+  /** Nesting depth of the body (JsonBody.depth). */
+  bodyDepth: number;
   defaults?: BatchDefaults;
   expectedType?: MessageType;
 }
@@ -51,6 +53,7 @@ export class EventIngestor {
       path: request.path,
       single: request.single,
       bodyBytes: request.bodyBytes,
+      bodyDepth: request.bodyDepth,
       ...(request.defaults ? { defaults: request.defaults } : {}),
       ...(request.expectedType ? { expectedType: request.expectedType } : {}),
     });

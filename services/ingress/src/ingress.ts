@@ -28,6 +28,8 @@ export interface StartOptions {
 /** What the ingress needs of a producer, in a worker thread or not. */
 interface EventProducer extends EventSink {
   readonly isReady: boolean;
+  /** Age of the oldest write Kafka has not acknowledged (0 when none). */
+  pendingForMs(): number;
   close(): Promise<void>;
 }
 
@@ -71,7 +73,7 @@ export async function startIngress(config: IngressConfig, options: StartOptions)
       producer = batching;
     }
     const sink = producer;
-    const readiness = readinessOf(sink, admin, specs.map((spec) => spec.topic));
+    const readiness = readinessOf(sink, admin, specs.map((spec) => spec.topic), config.producer.sendTimeoutMs);
     const shutdown = new GracefulShutdown({ readiness, logger, drainDelayMs: config.shutdown.delayMs, timeoutMs: config.shutdown.timeoutMs, ...(options.exit ? { exit: options.exit } : {}) });
     const app = createApp({ config, sink, readiness, registry, logger, drain: shutdown.middleware(), ...(extraRegistries ? { extraRegistries } : {}) });
     const server = app.listen(config.http.port, config.http.host);
@@ -99,8 +101,17 @@ export async function startIngress(config: IngressConfig, options: StartOptions)
   }
 }
 
-function readinessOf(producer: EventProducer, admin: Admin, topics: string[]): Readiness {
+/**
+ * Ready while the producer is connected, no write has waited past the
+ * produce timeout (a connected producer can still be stuck), and the topics
+ * exist.
+ */
+function readinessOf(producer: EventProducer, admin: Admin, topics: string[], stuckAfterMs: number): Readiness {
   return new Readiness()
     .register('kafka-producer', () => ({ ok: producer.isReady, detail: producer.isReady ? 'connected' : 'not connected' }))
+    .register('kafka-writes', () => {
+      const waitedMs = producer.pendingForMs();
+      return waitedMs > stuckAfterMs ? { ok: false, detail: `a write has waited ${Math.round(waitedMs)} ms for Kafka (INGRESS_PRODUCE_TIMEOUT_MS is ${stuckAfterMs})` } : { ok: true };
+    })
     .register('topics', async () => ((await topicsPresent(admin, topics)) ? { ok: true } : { ok: false, detail: `missing one of ${topics.join(', ')}` }));
 }

@@ -1,6 +1,8 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import getRawBody from 'raw-body';
+import { nestingDepth } from '@abtest/segment';
 import { BadRequestError, PayloadTooLargeError } from '../errors';
 
 /** A request body as received and as parsed. */
@@ -8,6 +10,8 @@ export interface JsonBody {
   raw: Buffer;
   value: unknown;
   bytes: number;
+  /** Deepest nesting of objects and arrays (`nestingDepth`): events are checked against MAX_JSON_DEPTH when it is larger. */
+  depth: number;
 }
 
 /**
@@ -41,14 +45,21 @@ export function rawJsonBody(limit: number, limitName: string): RequestHandler {
   };
 }
 
-/** Parses a body read by rawJsonBody or readBody. */
+/**
+ * Parses a body read by rawJsonBody or readBody. Bytes that are not UTF-8
+ * are refused rather than stored as U+FFFD: the event would reach Kafka
+ * silently changed, and ids or names with it.
+ */
 export function parseJsonBody(raw: unknown): JsonBody {
   if (!Buffer.isBuffer(raw) || raw.length === 0) throw new BadRequestError('invalid_json', 'the body is empty: expected JSON');
+  if (!isUtf8(raw)) throw new BadRequestError('invalid_json', 'the body is not valid UTF-8: send JSON encoded as UTF-8 (RFC 8259)');
+  let value: unknown;
   try {
-    return { raw, value: JSON.parse(raw.toString('utf8')), bytes: raw.length };
+    value = JSON.parse(raw.toString('utf8'));
   } catch (error) {
     throw new BadRequestError('invalid_json', `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
+  return { raw, value, bytes: raw.length, depth: nestingDepth(raw) };
 }
 
 /**

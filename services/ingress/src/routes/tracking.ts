@@ -1,4 +1,4 @@
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MESSAGE_TYPES, isJsonObject, parseBatchEnvelope } from '@abtest/segment';
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_JSON_DEPTH, MESSAGE_TYPES, isJsonObject, parseBatchEnvelope, tooDeepPath } from '@abtest/segment';
 import { BadRequestError, PayloadTooLargeError } from '../errors';
 import type { RequestAuthenticator } from '../http/authenticate';
 import type { EventIngestor } from '../ingest';
@@ -26,7 +26,7 @@ export function trackingRoutes(deps: TrackingRouteDependencies): EventRoute[] {
       if (!isJsonObject(body.value)) {
         throw new BadRequestError('invalid_request', 'the body must be one Segment message', { issues: [{ path: '$', reason: 'must be a JSON object' }] });
       }
-      return deps.ingestor.ingest({ messages: [body.value], single: true, path: '$', source, topic: deps.topic, bodyBytes: body.bytes, expectedType: type });
+      return deps.ingestor.ingest({ messages: [body.value], single: true, path: '$', source, topic: deps.topic, bodyBytes: body.bytes, bodyDepth: body.depth, expectedType: type });
     },
   }));
 
@@ -40,7 +40,10 @@ export function trackingRoutes(deps: TrackingRouteDependencies): EventRoute[] {
       if (!parsed.ok) throw new BadRequestError('invalid_request', 'the body must be {"batch": [messages], "context"?, "integrations"?}', { issues: parsed.issues });
       const { batch, defaults } = parsed.envelope;
       if (batch.length > MAX_BATCH_EVENTS) throw new PayloadTooLargeError(`the batch of ${batch.length} events`, { name: 'MAX_BATCH_EVENTS', value: MAX_BATCH_EVENTS, unit: 'events' });
-      return deps.ingestor.ingest({ messages: batch, single: false, path: '$.batch', source, topic: deps.topic, bodyBytes: body.bytes, defaults });
+      // The batch's context and integrations become part of every event: they are held to the events' depth limit.
+      const deepPath = body.depth > MAX_JSON_DEPTH ? tooDeepPath({ context: defaults.context, integrations: defaults.integrations }, MAX_JSON_DEPTH) : undefined;
+      if (deepPath !== undefined) throw new BadRequestError('invalid_request', `the batch's context or integrations nest too deep`, { issues: [{ path: deepPath, reason: `nests deeper than ${MAX_JSON_DEPTH} levels of objects and arrays (MAX_JSON_DEPTH)` }] });
+      return deps.ingestor.ingest({ messages: batch, single: false, path: '$.batch', source, topic: deps.topic, bodyBytes: body.bytes, bodyDepth: body.depth, defaults });
     },
   });
   return routes;

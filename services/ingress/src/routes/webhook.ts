@@ -27,7 +27,7 @@ export function webhookRoute(deps: WebhookRouteDependencies): EventRoute {
       const source = await deps.authenticator.authenticate(credentials, body);
       const topic = chosenTopic(topicParameter, deps.topics.events);
       if (!allowed.has(topic)) throw new BadRequestError('unknown_topic', `topic ${topic} is not in the allow-list (INGRESS_EXTRA_TOPICS)`);
-      const common = { source, topic, bodyBytes: body.bytes, path: '$' };
+      const common = { source, topic, bodyBytes: body.bytes, bodyDepth: body.depth, path: '$' };
       if (!Array.isArray(body.value)) {
         if (body.bytes > MAX_EVENT_BYTES) throw new PayloadTooLargeError('the event', { name: 'MAX_EVENT_BYTES', value: MAX_EVENT_BYTES, unit: 'bytes' });
         return deps.ingestor.ingest({ ...common, messages: [body.value], single: true });
