@@ -179,15 +179,16 @@ export async function expectedConversionsFromPostgres(
     await client.query('CREATE TEMP TABLE raw_events (idx int PRIMARY KEY, data jsonb NOT NULL)');
     await client.query('INSERT INTO raw_events SELECT (ord - 1)::int, value FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(value, ord)', [JSON.stringify(events)]);
 
-    // De-duplication: one event per messageId, the first arrival wins.
+    // De-duplication: one event per (person key, messageId), the first arrival wins; events without either are all kept.
+    const dedupKey = `coalesce(${idOf(`data -> 'messageId'`)} || chr(1) || coalesce(${idOf(`data -> 'anonymousId'`)}, ${idOf(`data -> 'userId'`)}), 'arrival:' || idx)`;
     await client.query(`CREATE TEMP TABLE ev AS
-      SELECT DISTINCT ON (coalesce(${idOf(`data -> 'messageId'`)}, 'arrival:' || idx))
+      SELECT DISTINCT ON (${dedupKey})
         idx, data, data ->> 'type' AS type,
         ${idOf(`data -> 'anonymousId'`)} AS anon,
         ${idOf(`data -> 'userId'`)} AS uid,
         (data ->> 'timestamp')::timestamptz AS ts
       FROM raw_events
-      ORDER BY coalesce(${idOf(`data -> 'messageId'`)}, 'arrival:' || idx), idx`);
+      ORDER BY ${dedupKey}, idx`);
 
     // Identity: the first link of each userId by arrival (alias previousId → userId, or both ids on one event).
     await client.query(`CREATE TEMP TABLE links AS

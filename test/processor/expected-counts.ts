@@ -9,11 +9,14 @@ export interface ExpectedVariant {
   total_clicks: number;
 }
 
+/** The record key: anonymousId, else userId. */
+const PERSON_KEY = `coalesce(nullif(data->>'anonymousId', ''), data->>'userId')`;
+
 /**
  * Computes the expected results independently: the events go into
  * PostgreSQL and the seed article's SQL views (extended to both property
  * namings and to userId-only persons) run over them after de-duplicating
- * on messageId.
+ * on (person key, messageId), the processor's rule.
  */
 export async function expectedCountsFromPostgres(events: Array<Record<string, unknown>>): Promise<{ variants: ExpectedVariant[]; clicksOnUnviewed: Map<string, number> }> {
   const client = new Client({ connectionString: process.env.PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test' });
@@ -21,7 +24,7 @@ export async function expectedCountsFromPostgres(events: Array<Record<string, un
   try {
     await client.query('CREATE TEMP TABLE raw_events (data jsonb)');
     await client.query('INSERT INTO raw_events SELECT jsonb_array_elements($1::jsonb)', [JSON.stringify(events)]);
-    await client.query(`CREATE TEMP VIEW events AS SELECT DISTINCT ON (data->>'messageId') data FROM raw_events ORDER BY data->>'messageId'`);
+    await client.query(`CREATE TEMP VIEW events AS SELECT DISTINCT ON (data->>'messageId', ${PERSON_KEY}) data FROM raw_events ORDER BY data->>'messageId', ${PERSON_KEY}`);
     for (const [view, name] of [['experiment_viewed', 'Experiment Viewed'], ['experiment_clicked', 'Experiment Clicked']]) {
       await client.query(`CREATE TEMP VIEW ${view} AS SELECT
           coalesce(data->>'anonymousId', data->>'userId') AS anonymous_id,

@@ -59,7 +59,10 @@ describe('Experiment topology > views and clicks', () => {
       { topic: eventsTopic, numPartitions: PARTITIONS },
       ...[resultsTopic, `${resultsTopic}-breakdowns`, `${resultsTopic}-series`].map((topic) => ({ topic, numPartitions: PARTITIONS, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] })),
     ]);
-    const { events } = generateExperimentEvents({ seed: 42, persons: 400, experiments: 5, eventsPerPerson: 6, duplicateRate: 0.1 });
+    const generated = generateExperimentEvents({ seed: 42, persons: 400, experiments: 5, eventsPerPerson: 6, duplicateRate: 0.1 }).events;
+    // One messageId sent for 12 persons (spread over the partitions): it counts once per person, and a resend of each not at all.
+    const shared = Array.from({ length: 12 }, (_, i) => ({ ...generated[0], anonymousId: `shared-${applicationId}-${i}`, userId: undefined, messageId: `shared-${applicationId}` }));
+    const events = [...generated, ...shared, ...shared];
     const expected = await expectedCountsFromPostgres(events);
     const redis = new Redis(redisServer.url);
     const reader = await followResults(kafka, resultsTopic);

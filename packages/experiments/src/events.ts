@@ -1,7 +1,7 @@
-import { personKey } from '@abtest/segment';
+import { EXPERIMENT_CLICKED, EXPERIMENT_VIEWED, personKey } from '@abtest/segment';
 
-export const EXPOSURE_EVENT = 'Experiment Viewed';
-export const CLICK_EVENT = 'Experiment Clicked';
+export const EXPOSURE_EVENT = EXPERIMENT_VIEWED;
+export const CLICK_EVENT = EXPERIMENT_CLICKED;
 
 /** An exposure or click, read from a normalized Segment track event. */
 export interface ExperimentEvent {

@@ -1,4 +1,5 @@
 import type { KeyValueStore, Processor, ProcessorContext, StoreKey, StreamRecord } from '@abtest/streams';
+import { personKey } from '@abtest/segment';
 import { identityLink, isObject, text, type Json } from './events';
 
 export const DEDUP_STORE = 'dedup';
@@ -11,8 +12,21 @@ export const TO_BY_USER = 'by-user-sink';
 export type ByUserRecord = { link: string } | { event: Json };
 
 /**
+ * The de-duplication key of an event: its person (anonymousId, else userId:
+ * the record key) and its messageId. A resend of an event keeps its person,
+ * so it is dropped; one messageId sent for different persons (a client bug)
+ * counts once per person, wherever the persons' partitions are. The
+ * messageId's length comes first, so no two pairs share a key.
+ */
+export function dedupKey(event: Json): string | undefined {
+  const messageId = text(event.messageId);
+  const person = personKey(event);
+  return messageId === undefined || person === undefined ? undefined : `${messageId.length}:${messageId}${person}`;
+}
+
+/**
  * Source-partitioned stage (key: anonymousId, else userId): drops resent
- * events (same messageId within the de-duplication window), announces
+ * events (same person and messageId within the de-duplication window), announces
  * identity links to the by-user stage once per (anonymousId, userId), and
  * sends events that carry only a userId there to find their person.
  */
@@ -31,8 +45,8 @@ export class IngestProcessor implements Processor<Json> {
     const event = record.value;
     if (!isObject(event)) return [];
     const keys: StoreKey[] = [];
-    const messageId = text(event.messageId);
-    if (messageId) keys.push({ store: DEDUP_STORE, key: messageId });
+    const messageKey = dedupKey(event);
+    if (messageKey !== undefined) keys.push({ store: DEDUP_STORE, key: messageKey });
     const link = identityLink(event);
     if (link) keys.push({ store: LINKS_STORE, key: link.anonymousId });
     return keys;
@@ -41,10 +55,10 @@ export class IngestProcessor implements Processor<Json> {
   process(record: StreamRecord<Json>): void {
     const event = record.value;
     if (!isObject(event)) return;
-    const messageId = text(event.messageId);
-    if (messageId) {
-      if (this.dedup.get(messageId) !== undefined) return;
-      this.dedup.put(messageId, record.timestamp);
+    const messageKey = dedupKey(event);
+    if (messageKey !== undefined) {
+      if (this.dedup.get(messageKey) !== undefined) return;
+      this.dedup.put(messageKey, record.timestamp);
     }
     const link = identityLink(event);
     if (link && this.links.get(link.anonymousId) !== link.userId) {

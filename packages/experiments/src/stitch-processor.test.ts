@@ -1,4 +1,4 @@
-import { DEDUP_STORE, IngestProcessor, LINKS_STORE, TO_ATTRIBUTION, TO_BY_USER, type ByUserRecord } from './ingest-processor';
+import { DEDUP_STORE, IngestProcessor, dedupKey, LINKS_STORE, TO_ATTRIBUTION, TO_BY_USER, type ByUserRecord } from './ingest-processor';
 import { IDENTITIES_STORE, PENDING_STORE, StitchProcessor } from './stitch-processor';
 import { ProcessorDriver } from './testing/processor-driver';
 
@@ -12,6 +12,21 @@ describe('IngestProcessor', () => {
     const event = { type: 'track', event: 'Signed Up', messageId: 'm1', anonymousId: 'a1' };
     expect(ingest.pipe('a1', event, 1)).toEqual([{ key: 'a1', value: event, child: TO_ATTRIBUTION }]);
     expect(ingest.pipe('a1', event, 2)).toEqual([]);
+  });
+
+  it('drops a resend per person: one messageId sent for two persons counts for each, once', () => {
+    const ingest = driver();
+    const forPerson = (anonymousId: string) => ({ type: 'track', event: 'Experiment Viewed', messageId: 'shared', anonymousId });
+    expect(ingest.pipe('a1', forPerson('a1'), 1)).toHaveLength(1);
+    expect(ingest.pipe('a2', forPerson('a2'), 2)).toHaveLength(1);
+    expect(ingest.pipe('a1', forPerson('a1'), 3)).toEqual([]);
+    expect(ingest.pipe('a2', forPerson('a2'), 4)).toEqual([]);
+  });
+
+  it('keys de-duplication so that no two (messageId, person) pairs collide', () => {
+    expect(dedupKey({ messageId: 'm1', anonymousId: '2x' })).not.toBe(dedupKey({ messageId: 'm12', anonymousId: 'x' }));
+    expect(dedupKey({ messageId: 'm1', userId: 'u1' })).toBe(dedupKey({ messageId: 'm1', userId: 'u1', type: 'alias' }));
+    expect(dedupKey({ anonymousId: 'a1' })).toBeUndefined();
   });
 
   it('announces each identity link once and sends userId-only events to the by-user stage', () => {
