@@ -71,5 +71,8 @@ describe('Results service > the real pipeline', () => {
     const after = await waitForJson<ExperimentDetail>(url, (d) => d.experiment.persons === 10, 'the next results record', 30_000);
     expect(after.variants[1]?.unique_views).toBe(5);
     expect((await fetch(`${results.url}/experiments/${encodeURIComponent(experiment)}`)).headers.get('content-security-policy')).toContain("default-src 'self'");
+    const favicon = await fetch(`${results.url}/favicon.ico`);
+    expect([favicon.status, favicon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
+    expect(await favicon.text()).toContain('<svg');
   });
 });

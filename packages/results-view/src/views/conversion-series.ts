@@ -74,14 +74,14 @@ function fromSeries(record: ResultsRecord, records: SeriesRecord[], metricId: st
   };
 }
 
-function fromHistory(entry: ExperimentEntry & { results: ResultsRecord }): SeriesView {
+function fromHistory(entry: ExperimentEntry & { results: ResultsRecord }, whyNotSeries: string): SeriesView {
   const record = entry.results;
   if (entry.history.length === 0) {
     return { source: 'none', description: 'Nothing to draw yet', granularity: null, metric_id: null, interval: WILSON, variants: [] };
   }
   return {
     source: 'results_history',
-    description: `Unique click rate (unique clicks / unique views) at each of the ${entry.history.length} results records this service instance has read; the series topic has no records for this experiment yet`,
+    description: `Unique click rate (unique clicks / unique views) at each of the ${entry.history.length} results records this service instance has read; ${whyNotSeries}`,
     granularity: null,
     metric_id: null,
     interval: WILSON,
@@ -104,5 +104,10 @@ function fromHistory(entry: ExperimentEntry & { results: ResultsRecord }): Serie
  * results records this instance has seen (unique clicks / unique views).
  */
 export function conversionSeries(entry: ExperimentEntry & { results: ResultsRecord }, metricId: string | null): SeriesView {
-  return fromSeries(entry.results, [...entry.series.values()], metricId) ?? fromHistory(entry);
+  const records = [...entry.series.values()];
+  const whyNotSeries =
+    records.length === 0
+      ? 'the series topic has no records for this experiment yet'
+      : `the series topic's ${records.length} record${records.length === 1 ? '' : 's'} for this experiment carry no metric (series are kept for conversion and value metrics: define one for this experiment to chart it)`;
+  return fromSeries(entry.results, records, metricId) ?? fromHistory(entry, whyNotSeries);
 }

@@ -75,6 +75,15 @@ describe('experimentDetail', () => {
     expect(detail.series.variants[0]?.points[0]?.lower).toBeCloseTo(0.0829, 3);
   });
 
+  it('should say why it charts the results history: no series records yet, or series records without a metric', () => {
+    const { entry, store } = entryOf(record('none', { version: 1, updated_at: 10 }));
+    expect(experimentDetail(entry, { now: 0 }).series.description).toMatch(/the series topic has no records for this experiment yet$/);
+    store.putSeries({ ...seriesRecord(0, [{ id: 'control', persons: 10, converted: 0 }]), variants: [{ variant_id: 'control', persons: 10, metrics: [] }] });
+    const series = experimentDetail(entry, { now: 0 }).series;
+    expect(series.source).toBe('results_history');
+    expect(series.description).toMatch(/the series topic's 1 record for this experiment carry no metric/);
+  });
+
   it('should prefer hourly series records, summing the buckets into cumulative rates with a Wilson band, capped at the record time for the current hour', () => {
     const { store, entry } = entryOf(record('winner'));
     store.putSeries(seriesRecord(0, [{ id: 'control', persons: 100, converted: 10 }]));

@@ -22,6 +22,11 @@ export function dashboardRouter(options: { compiledAssetsDir?: string } = {}): R
   const router = Router();
   router.get('/', (_req, res) => sendPage(res));
   router.get('/experiments/:experimentId', (_req, res) => sendPage(res));
+  // Browsers ask for /favicon.ico whatever the page links; an SVG answers it in every current browser.
+  router.get('/favicon.ico', (_req, res) => {
+    res.setHeader('cache-control', 'public, max-age=86400');
+    res.type('image/svg+xml').sendFile(join(STATIC_ASSETS_DIR, 'favicon.svg'));
+  });
   router.use('/assets', express.static(STATIC_ASSETS_DIR, { index: false, fallthrough: true }));
   router.use('/assets', express.static(compiled, { index: false }));
   return router;
