@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { gzipSync } from 'node:zlib';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'express';
@@ -20,7 +21,8 @@ const config: AppDependencies['config'] = {
   topics: { events: 'events', deadLetter: 'dead', extra: ['other'], partitions: 1, deadLetterPartitions: 1, config: {} },
   webhook: { maxEvents: 10, maxBodyBytes: 1024 * 1024 },
   retryAfterSeconds: 7,
-} satisfies Pick<IngressConfig, 'sources' | 'acceptFirstEventSignature' | 'topics' | 'webhook' | 'retryAfterSeconds'>;
+  corsOrigins: ['https://shop.example.com'],
+} satisfies Pick<IngressConfig, 'sources' | 'acceptFirstEventSignature' | 'topics' | 'webhook' | 'retryAfterSeconds' | 'corsOrigins'>;
 
 /** Stands in for Kafka in these HTTP-level tests; the integration tests use a real broker. */
 class MemorySink implements EventSink {
@@ -239,16 +241,32 @@ describe('Ingress app', () => {
       expect(sink.on('dead')).toHaveLength(1);
     });
 
-    it('should answer 429 with Retry-After over a source rate limit', async () => {
-      const statuses: number[] = [];
-      let retryAfter: string | null = null;
-      for (let i = 0; i < 4; i += 1) {
-        const response = await post('/v1/track', track(`m${i}`), { authorization: basic('wk_limited') });
-        statuses.push(response.status);
-        if (response.status === 429) retryAfter = response.headers.get('retry-after');
-      }
-      expect(statuses.filter((status) => status === 429).length).toBeGreaterThan(0);
-      expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    it('should count a source rate limit in events and answer 429 with Retry-After past it', async () => {
+      // The limit is 2 events per second: a batch of 2 uses the second up, whatever the request count.
+      expect((await post('/v1/batch', { batch: [track('r1'), track('r2')] }, { authorization: basic('wk_limited') })).status).toBe(200);
+      const refused = await post('/v1/track', track('r3'), { authorization: basic('wk_limited') });
+      expect(refused).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(sink.on('events').map((record) => JSON.parse(String(record.value)).messageId)).toEqual(['r1', 'r2']);
+    });
+  });
+
+  describe('CORS', () => {
+    const preflight = (origin: string) =>
+      fetch(`${baseUrl}/v1/track`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
+
+    it('should answer a preflight from a configured origin, and the POST with the CORS header', async () => {
+      const answer = await preflight('https://shop.example.com');
+      expect(answer.status).toBe(204);
+      expect(answer.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+      expect(answer.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+      const posted = await fetch(`${baseUrl}/v1/track`, { method: 'POST', headers: { origin: 'https://shop.example.com', 'content-type': 'text/plain', authorization: basic('wk_web') }, body: JSON.stringify(track('cors1')) });
+      expect(posted.status).toBe(200);
+      expect(posted.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+    });
+
+    it('should give no CORS header to another origin', async () => {
+      expect((await preflight('https://evil.example.com')).headers.get('access-control-allow-origin')).toBeNull();
     });
   });
 
@@ -309,8 +327,23 @@ describe('Ingress app', () => {
       expect(sink.on('events')).toHaveLength(1);
     });
 
-    it('should refuse a compressed body and a wrong content type on either path', async () => {
-      expect(await post('/v1/track', '{}', { authorization: basic('wk_web'), 'content-encoding': 'gzip' })).toMatchObject({ status: 400, body: { error: { code: 'bad_content_type' } } });
+    it('should take a gzip body, holding the decompressed size to the limit (a gzip bomb is a 413), and refuse broken gzip', async () => {
+      const gzipped = (value: unknown) => gzipSync(Buffer.from(JSON.stringify(value)));
+      const send = (body: Buffer) => fetch(`${baseUrl}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: basic('wk_web') }, body });
+      expect((await send(gzipped({ batch: [track('gz1'), track('gz2')] }))).status).toBe(200);
+      expect(sink.on('events').map((record) => JSON.parse(String(record.value)).messageId)).toEqual(['gz1', 'gz2']);
+      // 64 MB of spaces compress to about 64 KB: zlib stops at MAX_BATCH_BYTES.
+      const bomb = gzipSync(Buffer.concat([Buffer.from('{"batch":['), Buffer.alloc(64 * 1024 * 1024, ' ')]));
+      expect(bomb.length).toBeLessThan(MAX_BATCH_BYTES);
+      const exploded = await send(bomb);
+      expect([exploded.status, await exploded.json()]).toEqual([413, expect.objectContaining({ error: expect.objectContaining({ code: 'payload_too_large', limit: { name: 'MAX_BATCH_BYTES', value: MAX_BATCH_BYTES } }) })]);
+      const broken = await send(Buffer.from('not gzip'));
+      expect([broken.status, await broken.json()]).toEqual([400, expect.objectContaining({ error: expect.objectContaining({ code: 'invalid_request' }) })]);
+      expect(sink.on('events')).toHaveLength(2);
+    });
+
+    it('should refuse another encoding and a wrong content type on either path', async () => {
+      expect(await post('/v1/track', '{}', { authorization: basic('wk_web'), 'content-encoding': 'br' })).toMatchObject({ status: 400, body: { error: { code: 'bad_content_type' } } });
       expect(await post('/v1/batch', '{}', { authorization: basic('wk_web'), 'content-type': 'text/html' })).toMatchObject({ status: 400, body: { error: { code: 'bad_content_type' } } });
       expect(await post('/v1/track', '[1]')).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
       expect(sink.records).toEqual([]);

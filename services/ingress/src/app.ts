@@ -1,5 +1,7 @@
 import { createServer } from 'node:http';
+import cors from 'cors';
 import express, { type Express, type IRouter, type RequestHandler } from 'express';
+import type { Cluster, Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { healthRouter, httpMetrics, type Logger, type Readiness } from '@abtest/observability';
 import type { IngressConfig } from './config';
@@ -7,6 +9,7 @@ import { HttpError, errorHandler, type ErrorReplyOptions } from './errors';
 import { RequestAuthenticator } from './http/authenticate';
 import { parseJsonBody, rawJsonBody } from './http/body';
 import { leanEventRoutes } from './http/lean-routes';
+import { SourceRateLimiter } from './http/rate-limit';
 import { sendJson } from './http/reply';
 import { EventIngestor, type EventSink } from './ingest';
 import { IngressMetrics } from './metrics';
@@ -15,7 +18,7 @@ import { trackingRoutes } from './routes/tracking';
 import { webhookRoute } from './routes/webhook';
 
 export interface AppDependencies {
-  config: Pick<IngressConfig, 'sources' | 'acceptFirstEventSignature' | 'topics' | 'webhook' | 'retryAfterSeconds'>;
+  config: Pick<IngressConfig, 'sources' | 'acceptFirstEventSignature' | 'topics' | 'webhook' | 'retryAfterSeconds' | 'corsOrigins'>;
   /** Resolves once Kafka acknowledged the records. */
   sink: EventSink;
   readiness: Readiness;
@@ -25,8 +28,15 @@ export interface AppDependencies {
   logger: Logger;
   /** GracefulShutdown's middleware: tracks requests in flight. */
   drain?: RequestHandler;
+  /** Where the sources' rate-limit counters are shared between instances; per instance without. */
+  rateLimitStore?: Redis | Cluster;
   clock?: () => Date;
 }
+
+/** Headers a browser may send with an event (analytics.js, or a team's own fetch). */
+const CORS_ALLOWED_HEADERS = ['Content-Type', 'Authorization', 'X-Signature', 'Content-Encoding'];
+/** How long a browser may cache a preflight answer. */
+const CORS_MAX_AGE_SECONDS = 86_400;
 
 /**
  * The ingress HTTP app; everything it uses is passed in. Its `listen` serves
@@ -36,7 +46,8 @@ export interface AppDependencies {
 export function createApp(deps: AppDependencies): Express {
   const { config } = deps;
   const metrics = new IngressMetrics(deps.registry);
-  const authenticator = new RequestAuthenticator(config.sources, { acceptFirstEventSignature: config.acceptFirstEventSignature }, metrics);
+  const rateLimiter = new SourceRateLimiter(config.sources, deps.rateLimitStore);
+  const authenticator = new RequestAuthenticator(config.sources, { acceptFirstEventSignature: config.acceptFirstEventSignature }, metrics, rateLimiter);
   const ingestor = new EventIngestor({ sink: deps.sink, deadLetterTopic: config.topics.deadLetter, metrics, ...(deps.clock ? { clock: deps.clock } : {}) });
   const errors: ErrorReplyOptions = { logger: deps.logger, retryAfterSeconds: config.retryAfterSeconds, onError: (error) => metrics.requestError(error.code) };
   const routes = [...trackingRoutes({ authenticator, ingestor, topic: config.topics.events }), webhookRoute({ authenticator, ingestor, topics: config.topics, limits: config.webhook })];
@@ -46,13 +57,17 @@ export function createApp(deps: AppDependencies): Express {
   app.set('etag', false);
   if (deps.drain) app.use(deps.drain);
   app.use(httpMetrics(deps.registry));
+  if (config.corsOrigins.length > 0) {
+    const origin = config.corsOrigins.includes('*') ? '*' : config.corsOrigins;
+    app.use(cors({ origin, methods: ['POST'], allowedHeaders: CORS_ALLOWED_HEADERS, maxAge: CORS_MAX_AGE_SECONDS }));
+  }
   // Event routes first and on the app itself: they are the hot path, and express tries routes in order.
   mountEventRoutes(app, routes);
   app.use(healthRouter({ readiness: deps.readiness, registry: deps.registry, ...(deps.extraRegistries ? { extraRegistries: deps.extraRegistries } : {}) }));
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(errors));
 
-  const listener = leanEventRoutes({ routes, fallback: app, registry: deps.registry, errors, ...(deps.drain ? { drain: deps.drain } : {}) });
+  const listener = leanEventRoutes({ routes, fallback: app, registry: deps.registry, errors, cors: config.corsOrigins.length > 0, ...(deps.drain ? { drain: deps.drain } : {}) });
   // As express' own listen, with the lean event routes in front of the app.
   app.listen = function listen(...args: unknown[]) {
     const server = createServer(listener);

@@ -32,6 +32,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, INGRESS_PRODUCER_THREAD: 'false' }).producerThread).toBe(false);
   });
 
+  it('should take CORS origins and an optional Redis for shared rate limits, naming what is wrong', () => {
+    expect(loadConfig(base)).toMatchObject({ corsOrigins: [] });
+    expect(loadConfig(base).rateLimitRedis).toBeUndefined();
+    expect(loadConfig({ ...base, INGRESS_CORS_ORIGINS: 'https://a.example.com, http://localhost:3000' }).corsOrigins).toEqual(['https://a.example.com', 'http://localhost:3000']);
+    expect(problem({ ...base, INGRESS_CORS_ORIGINS: 'https://a.example.com/path' })).toMatch(/INGRESS_CORS_ORIGINS: must be \* or a comma-separated list of origins/);
+    expect(loadConfig({ ...base, REDIS_URL: 'redis://127.0.0.1:6380' }).rateLimitRedis).toEqual({ mode: 'standalone', url: 'redis://127.0.0.1:6380' });
+    expect(problem({ ...base, REDIS_URL: 'redis://127.0.0.1:6380', REDIS_CLUSTER_NODES: 'a:1' })).toMatch(/REDIS_CLUSTER_NODES: must not be set together with REDIS_URL/);
+  });
+
   it('should refuse to start in production mode without configured sources', () => {
     expect(problem({ ...base, INGRESS_MODE: 'production' })).toMatch(/INGRESS_SOURCES: is required when INGRESS_MODE=production/);
     expect(loadConfig({ ...base, INGRESS_MODE: 'production', INGRESS_SOURCES: sources }).sources).toEqual([

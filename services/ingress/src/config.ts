@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { kafkaEnvShape, kafkaEnvSchema, toKafkaConnectionConfig, type KafkaConnectionConfig } from '@abtest/kafka-io';
 import { LOG_LEVELS, type LogLevel } from '@abtest/observability';
+import { redisEnvSchema, redisEnvShape, toRedisConnectionConfig, type RedisConnectionConfig } from '@abtest/redis-io';
 import { WEBHOOK_MAX_BATCH_EVENTS } from '@abtest/segment';
 
 /** A configured source: who may send, and how they prove it. */
@@ -11,7 +12,7 @@ export interface SourceConfig {
   writeKeys: string[];
   /** Shared secrets of Segment Webhooks destinations (X-Signature HMAC-SHA1). */
   sharedSecrets: string[];
-  /** Requests per second this source may make; unlimited when absent. */
+  /** Events per second this source may send (a batch counts each event); unlimited when absent. */
   rateLimitPerSecond?: number;
 }
 
@@ -39,6 +40,10 @@ export interface IngressConfig {
   producerThread: boolean;
   /** Retry-After of a 503 answer (Kafka could not take the write). */
   retryAfterSeconds: number;
+  /** Origins whose browsers may post directly (analytics.js); `*` for any, empty for no CORS. */
+  corsOrigins: string[];
+  /** Where the sources' rate-limit counters live: shared by every instance in Redis, or per instance. */
+  rateLimitRedis?: RedisConnectionConfig;
   shutdown: { delayMs: number; timeoutMs: number };
   logLevel: LogLevel;
   kafka: KafkaConnectionConfig;
@@ -100,8 +105,16 @@ const json = <T extends z.ZodType>(schema: T) =>
     return z.NEVER;
   });
 
+const ORIGIN = /^https?:\/\/[^/\s]+$/;
+
 const envSchema = z.object({
   ...kafkaEnvShape,
+  ...redisEnvShape,
+  INGRESS_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .refine((origins) => origins.every((origin) => origin === '*' || ORIGIN.test(origin)), 'must be * or a comma-separated list of origins such as https://shop.example.com (scheme, host and port, no path)'),
   INGRESS_MODE: z.enum(['development', 'production'], { error: 'must be development or production' }).default('development'),
   INGRESS_HOST: z.string().min(1).default('0.0.0.0'),
   INGRESS_PORT: int(0).max(65_535).optional(),
@@ -139,10 +152,16 @@ const envSchema = z.object({
 export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
   const parsed = envSchema.safeParse(env);
   const kafka = kafkaEnvSchema.safeParse(env);
-  const problems = [...(parsed.success ? [] : parsed.error.issues), ...(kafka.success ? [] : kafka.error.issues.filter((issue) => issue.code === 'custom'))].map(
+  // Redis is optional here: it is checked only when given (it shares the rate limits between instances).
+  const redis = env.REDIS_URL || env.REDIS_CLUSTER_NODES ? redisEnvSchema.safeParse(env) : undefined;
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues),
+    ...(kafka.success ? [] : kafka.error.issues.filter((issue) => issue.code === 'custom')),
+    ...(redis === undefined || redis.success ? [] : redis.error.issues.filter((issue) => issue.code === 'custom')),
+  ].map(
     (issue) => `  ${issue.path.map(String).join('.').replace(/\.(\d+)/g, '[$1]')}: ${issue.message}`,
   );
-  if (!parsed.success || !kafka.success) throw new ConfigError(`invalid configuration:\n${Array.from(new Set(problems)).join('\n')}`);
+  if (!parsed.success || !kafka.success || redis?.success === false) throw new ConfigError(`invalid configuration:\n${Array.from(new Set(problems)).join('\n')}`);
   const e = parsed.data;
   if (e.INGRESS_MODE === 'production' && !e.INGRESS_SOURCES) {
     throw new ConfigError('invalid configuration:\n  INGRESS_SOURCES: is required when INGRESS_MODE=production (JSON list of {"name","writeKeys","sharedSecrets"})');
@@ -170,6 +189,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
     producer: { lingerMs: e.INGRESS_LINGER_MS, maxBatchRecords: e.INGRESS_MAX_BATCH_RECORDS, maxQueuedRecords: e.INGRESS_MAX_QUEUED_RECORDS, sendTimeoutMs: e.INGRESS_PRODUCE_TIMEOUT_MS },
     producerThread: e.INGRESS_PRODUCER_THREAD,
     retryAfterSeconds: e.INGRESS_RETRY_AFTER_SECONDS,
+    corsOrigins: e.INGRESS_CORS_ORIGINS,
+    ...(redis?.success ? { rateLimitRedis: toRedisConnectionConfig(redis.data) } : {}),
     shutdown: { delayMs: e.INGRESS_SHUTDOWN_DELAY_MS, timeoutMs: e.INGRESS_SHUTDOWN_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     kafka: toKafkaConnectionConfig(kafka.data, 'ingress'),

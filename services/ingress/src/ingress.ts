@@ -4,6 +4,7 @@ import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { BatchingProducer, ThreadedProducer, createKafka, ensureTopics, topicsPresent, type KafkaIoError, type TopicSpec } from '@abtest/kafka-io';
 import { GracefulShutdown, Readiness, createMetricsRegistry, type Logger } from '@abtest/observability';
+import { createRedis } from '@abtest/redis-io';
 import { createApp } from './app';
 import type { IngressConfig } from './config';
 import type { EventSink } from './ingest';
@@ -54,6 +55,7 @@ export async function startIngress(config: IngressConfig, options: StartOptions)
   const kafkaLogger = logger.child({ component: 'kafka' });
   const admin = createKafka(config.kafka, kafkaLogger).admin();
   let producer: EventProducer | undefined;
+  let rateLimitStore: ReturnType<typeof createRedis> | undefined;
   let extraRegistries: (() => Promise<Registry[]>) | undefined;
   // Set once the server runs: a producer thread that dies then takes the process down gracefully.
   let onProducerFailure = (error: KafkaIoError) => logger.error({ err: error }, 'the producer thread stopped');
@@ -75,7 +77,10 @@ export async function startIngress(config: IngressConfig, options: StartOptions)
     const sink = producer;
     const readiness = readinessOf(sink, admin, specs.map((spec) => spec.topic), config.producer.sendTimeoutMs);
     const shutdown = new GracefulShutdown({ readiness, logger, drainDelayMs: config.shutdown.delayMs, timeoutMs: config.shutdown.timeoutMs, ...(options.exit ? { exit: options.exit } : {}) });
-    const app = createApp({ config, sink, readiness, registry, logger, drain: shutdown.middleware(), ...(extraRegistries ? { extraRegistries } : {}) });
+    // Rate-limit counters shared by every instance; commands fail fast so a Redis outage falls back to per-instance counters at once.
+    rateLimitStore = config.rateLimitRedis ? createRedis(config.rateLimitRedis, { connectionName: 'ingress', maxRetriesPerRequest: 1 }) : undefined;
+    rateLimitStore?.on('error', (error: Error) => logger.warn({ err: error }, 'Redis (rate-limit counters) failed: limits are counted per instance until it is back'));
+    const app = createApp({ config, sink, readiness, registry, logger, drain: shutdown.middleware(), ...(extraRegistries ? { extraRegistries } : {}), ...(rateLimitStore ? { rateLimitStore } : {}) });
     const server = app.listen(config.http.port, config.http.host);
     await once(server, 'listening');
     shutdown.install({
@@ -84,6 +89,7 @@ export async function startIngress(config: IngressConfig, options: StartOptions)
       steps: [
         { name: 'flush and close the producer', run: () => sink.close() },
         { name: 'disconnect the admin client', run: () => admin.disconnect() },
+        ...(rateLimitStore ? [{ name: 'disconnect from Redis', run: async () => void (await rateLimitStore?.quit()) }] : []),
       ],
     });
     onProducerFailure = (error) => {
@@ -96,6 +102,7 @@ export async function startIngress(config: IngressConfig, options: StartOptions)
     logger.info({ url, topic: config.topics.events, deadLetterTopic: config.topics.deadLetter, sources: config.sources.map((source) => source.name), producerThread: config.producerThread }, 'ingress listening');
     return { url, server, readiness, shutdown: (reason) => shutdown.shutdown(reason) };
   } catch (error) {
+    rateLimitStore?.disconnect();
     await Promise.allSettled([producer?.close(), admin.disconnect()]);
     throw error;
   }

@@ -1,9 +1,9 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { SourceAuthenticator } from '@abtest/segment';
 import type { SourceConfig } from '../config';
-import { RateLimitedError, UnauthorizedError } from '../errors';
+import { UnauthorizedError } from '../errors';
 import type { IngressMetrics } from '../metrics';
 import type { JsonBody } from './body';
+import type { SourceRateLimiter } from './rate-limit';
 
 /** The credential headers of a request: `X-Signature` and `Authorization`. */
 export interface RequestCredentials {
@@ -17,21 +17,18 @@ export interface RequestCredentials {
  */
 export class RequestAuthenticator {
   private readonly authenticator: SourceAuthenticator;
-  private readonly limiters = new Map<string, RateLimiterMemory>();
 
   constructor(
     sources: readonly SourceConfig[],
     options: { acceptFirstEventSignature: boolean },
     private readonly metrics: IngressMetrics,
+    private readonly rateLimiter: SourceRateLimiter,
   ) {
     this.authenticator = new SourceAuthenticator(sources, options);
-    for (const source of sources) {
-      if (source.rateLimitPerSecond) this.limiters.set(source.name, new RateLimiterMemory({ points: source.rateLimitPerSecond, duration: 1 }));
-    }
   }
 
-  /** Resolves to the source's name. */
-  async authenticate(credentials: RequestCredentials, body: JsonBody): Promise<string> {
+  /** Resolves to the source's name, once the source may send `events` more events. */
+  async authenticate(credentials: RequestCredentials, body: JsonBody, events: number): Promise<string> {
     const result = this.authenticator.authenticate({
       rawBody: body.raw,
       body: body.value,
@@ -39,19 +36,8 @@ export class RequestAuthenticator {
       authorization: credentials.authorization,
     });
     if (!result.ok) throw new UnauthorizedError(result.message);
-    if (this.limiters.size > 0) await this.withinRateLimit(result.source);
+    if (this.rateLimiter.enabled) await this.rateLimiter.consume(result.source, events);
     this.metrics.authenticated(result.source, result.method);
     return result.source;
-  }
-
-  private async withinRateLimit(source: string): Promise<void> {
-    const limiter = this.limiters.get(source);
-    if (!limiter) return;
-    try {
-      await limiter.consume(source);
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) throw new RateLimitedError(source, Math.max(1, Math.ceil(rejection.msBeforeNext / 1_000)));
-      throw rejection;
-    }
   }
 }

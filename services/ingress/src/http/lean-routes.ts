@@ -33,6 +33,8 @@ export interface LeanEventRoutesOptions {
   registry: Registry;
   /** GracefulShutdown's middleware (uses only Node's request and response). */
   drain?: RequestHandler;
+  /** CORS is on: browser requests (with an Origin header) go to express, which answers with the CORS headers. */
+  cors?: boolean;
   errors: ErrorReplyOptions;
 }
 
@@ -42,7 +44,7 @@ export interface LeanEventRoutesOptions {
  * single-event request. A request takes this path when it is a plain
  * `POST` to an event route's exact path (no trailing slash or other
  * spelling; a query string is parsed as express would), with a Content-Length within the route's limit, an ordinary JSON
- * or text/plain content type and no Content-Encoding; everything else
+ * or text/plain content type, no Content-Encoding and (with CORS on) no Origin; everything else
  * (including every refusal decided before the body is read) goes to express,
  * which serves the same routes with the same handlers. Both paths keep the
  * same answers, graceful-shutdown tracking and HTTP metrics.
@@ -50,7 +52,7 @@ export interface LeanEventRoutesOptions {
 export function leanEventRoutes(options: LeanEventRoutesOptions): RequestListener {
   const routes = new Map(options.routes.map((route) => [route.path, route]));
   const metrics = new LeanHttpMetrics(options.registry);
-  const { fallback, drain, errors } = options;
+  const { fallback, drain, errors, cors } = options;
   const noop = () => undefined;
 
   const fail = (res: ServerResponse, error: unknown, path: string) => {
@@ -77,6 +79,7 @@ export function leanEventRoutes(options: LeanEventRoutesOptions): RequestListene
       !LEAN_CONTENT_TYPES.has(contentType) ||
       (encoding !== undefined && encoding !== 'identity') ||
       headers['transfer-encoding'] !== undefined ||
+      (cors === true && headers.origin !== undefined) ||
       !Number.isSafeInteger(length) ||
       length < 0 ||
       length > route.limit

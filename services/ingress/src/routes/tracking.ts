@@ -22,7 +22,7 @@ export function trackingRoutes(deps: TrackingRouteDependencies): EventRoute[] {
     limit: MAX_EVENT_BYTES,
     limitName: 'MAX_EVENT_BYTES',
     handle: async ({ body, credentials }) => {
-      const source = await deps.authenticator.authenticate(credentials, body);
+      const source = await deps.authenticator.authenticate(credentials, body, 1);
       if (!isJsonObject(body.value)) {
         throw new BadRequestError('invalid_request', 'the body must be one Segment message', { issues: [{ path: '$', reason: 'must be a JSON object' }] });
       }
@@ -35,7 +35,8 @@ export function trackingRoutes(deps: TrackingRouteDependencies): EventRoute[] {
     limit: MAX_BATCH_BYTES,
     limitName: 'MAX_BATCH_BYTES',
     handle: async ({ body, credentials }) => {
-      const source = await deps.authenticator.authenticate(credentials, body);
+      const events = isJsonObject(body.value) && Array.isArray(body.value.batch) ? body.value.batch.length : 1;
+      const source = await deps.authenticator.authenticate(credentials, body, events);
       const parsed = parseBatchEnvelope(body.value);
       if (!parsed.ok) throw new BadRequestError('invalid_request', 'the body must be {"batch": [messages], "context"?, "integrations"?}', { issues: parsed.issues });
       const { batch, defaults } = parsed.envelope;

@@ -24,7 +24,7 @@ export function webhookRoute(deps: WebhookRouteDependencies): EventRoute {
     limit: deps.limits.maxBodyBytes,
     limitName: 'INGRESS_WEBHOOK_MAX_BODY_BYTES',
     handle: async ({ body, credentials, topic: topicParameter }) => {
-      const source = await deps.authenticator.authenticate(credentials, body);
+      const source = await deps.authenticator.authenticate(credentials, body, Array.isArray(body.value) ? body.value.length : 1);
       const topic = chosenTopic(topicParameter, deps.topics.events);
       if (!allowed.has(topic)) throw new BadRequestError('unknown_topic', `topic ${topic} is not in the allow-list (INGRESS_EXTRA_TOPICS)`);
       const common = { source, topic, bodyBytes: body.bytes, bodyDepth: body.depth, path: '$' };
