@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { gzipSync } from 'node:zlib';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'express';
 import { KafkaUnavailableError, ProduceRejectedError, type ProducerRecord } from '@abtest/kafka-io';
@@ -49,8 +49,7 @@ describe('Ingress app', () => {
   beforeEach(async () => {
     sink = new MemorySink();
     readiness = new Readiness().register('kafka', () => true);
-    const app = createApp({ config, sink, readiness, registry: createMetricsRegistry({ collectDefaultMetrics: false }), logger: createLogger({ name: 'test', level: 'silent' }), clock: () => NOW });
-    server = app.listen(0, '127.0.0.1');
+    server = createServer(createApp({ config, sink, readiness, registry: createMetricsRegistry({ collectDefaultMetrics: false }), logger: createLogger({ name: 'test', level: 'silent' }), clock: () => NOW })).listen(0, '127.0.0.1');
     await once(server, 'listening');
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -362,8 +361,7 @@ describe('Ingress app', () => {
         res.setHeader('X-Drained', 'yes');
         next();
       };
-      const app = createApp({ config, sink, readiness, registry: createMetricsRegistry({ collectDefaultMetrics: false }), logger: createLogger({ name: 'test', level: 'silent' }), clock: () => NOW, drain });
-      server = app.listen(0, '127.0.0.1');
+      server = createServer(createApp({ config, sink, readiness, registry: createMetricsRegistry({ collectDefaultMetrics: false }), logger: createLogger({ name: 'test', level: 'silent' }), clock: () => NOW, drain })).listen(0, '127.0.0.1');
       await once(server, 'listening');
       baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const lean = await post('/v1/track', track('m1'));

@@ -1,9 +1,9 @@
-import { createServer } from 'node:http';
+import type { RequestListener } from 'node:http';
 import cors from 'cors';
-import express, { type Express, type IRouter, type RequestHandler } from 'express';
+import express, { type IRouter, type RequestHandler } from 'express';
 import type { Cluster, Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import { healthRouter, httpMetrics, type Logger, type Readiness } from '@abtest/observability';
+import { HttpMetrics, healthRouter, type Logger, type Readiness } from '@abtest/observability';
 import type { IngressConfig } from './config';
 import { HttpError, errorHandler, type ErrorReplyOptions } from './errors';
 import { RequestAuthenticator } from './http/authenticate';
@@ -39,11 +39,11 @@ const CORS_ALLOWED_HEADERS = ['Content-Type', 'Authorization', 'X-Signature', 'C
 const CORS_MAX_AGE_SECONDS = 86_400;
 
 /**
- * The ingress HTTP app; everything it uses is passed in. Its `listen` serves
- * the event routes' plain requests on Node's http module first (see
- * leanEventRoutes) and everything else with express.
+ * The ingress' request listener (for `http.createServer`); everything it uses
+ * is passed in. The event routes' plain requests are served on Node's http
+ * module (see leanEventRoutes), everything else by an express app.
  */
-export function createApp(deps: AppDependencies): Express {
+export function createApp(deps: AppDependencies): RequestListener {
   const { config } = deps;
   const metrics = new IngressMetrics(deps.registry);
   const rateLimiter = new SourceRateLimiter(config.sources, deps.rateLimitStore);
@@ -56,7 +56,8 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   if (deps.drain) app.use(deps.drain);
-  app.use(httpMetrics(deps.registry));
+  const httpMetrics = new HttpMetrics(deps.registry);
+  app.use(httpMetrics.middleware());
   if (config.corsOrigins.length > 0) {
     const origin = config.corsOrigins.includes('*') ? '*' : config.corsOrigins;
     app.use(cors({ origin, methods: ['POST'], allowedHeaders: CORS_ALLOWED_HEADERS, maxAge: CORS_MAX_AGE_SECONDS }));
@@ -67,24 +68,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(errors));
 
-  const listener = leanEventRoutes({ routes, fallback: app, registry: deps.registry, errors, cors: config.corsOrigins.length > 0, ...(deps.drain ? { drain: deps.drain } : {}) });
-  // As express' own listen, with the lean event routes in front of the app.
-  app.listen = function listen(...args: unknown[]) {
-    const server = createServer(listener);
-    const last = args[args.length - 1];
-    if (typeof last === 'function') {
-      let called = false;
-      const done = (...results: unknown[]) => {
-        if (called) return;
-        called = true;
-        (last as (...results: unknown[]) => void)(...results);
-      };
-      args[args.length - 1] = done;
-      server.once('error', done);
-    }
-    return server.listen(...(args as Parameters<typeof server.listen>));
-  } as Express['listen'];
-  return app;
+  return leanEventRoutes({ routes, fallback: app, metrics: httpMetrics, errors, cors: config.corsOrigins.length > 0, ...(deps.drain ? { drain: deps.drain } : {}) });
 }
 
 /** The event routes on express, for the requests the lean path leaves to it. */

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { BatchingProducer, ThreadedProducer, createKafka, ensureTopics, topicsPresent, type KafkaIoError, type TopicSpec } from '@abtest/kafka-io';
@@ -80,8 +80,8 @@ export async function startIngress(config: IngressConfig, options: StartOptions)
     // Rate-limit counters shared by every instance; commands fail fast so a Redis outage falls back to per-instance counters at once.
     rateLimitStore = config.rateLimitRedis ? createRedis(config.rateLimitRedis, { connectionName: 'ingress', maxRetriesPerRequest: 1 }) : undefined;
     rateLimitStore?.on('error', (error: Error) => logger.warn({ err: error }, 'Redis (rate-limit counters) failed: limits are counted per instance until it is back'));
-    const app = createApp({ config, sink, readiness, registry, logger, drain: shutdown.middleware(), ...(extraRegistries ? { extraRegistries } : {}), ...(rateLimitStore ? { rateLimitStore } : {}) });
-    const server = app.listen(config.http.port, config.http.host);
+    const listener = createApp({ config, sink, readiness, registry, logger, drain: shutdown.middleware(), ...(extraRegistries ? { extraRegistries } : {}), ...(rateLimitStore ? { rateLimitStore } : {}) });
+    const server = createServer(listener).listen(config.http.port, config.http.host);
     await once(server, 'listening');
     shutdown.install({
       server,

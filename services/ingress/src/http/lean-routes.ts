@@ -1,7 +1,7 @@
 import type { RequestListener, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Request, RequestHandler, Response } from 'express';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { HttpMetrics } from '@abtest/observability';
 import { replyWithError, type ErrorReplyOptions } from '../errors';
 import { credentialsOf, type EventRequest, type EventRoute } from '../routes/event-route';
 import type { IngestReply } from '../ingest';
@@ -29,8 +29,8 @@ export interface LeanEventRoutesOptions {
   routes: readonly EventRoute[];
   /** Where every other request goes: the express app. */
   fallback: RequestListener;
-  /** Registry holding the HTTP metrics of `@abtest/observability`'s httpMetrics (created before). */
-  registry: Registry;
+  /** The service's HTTP metrics, shared with the express app's middleware. */
+  metrics: HttpMetrics;
   /** GracefulShutdown's middleware (uses only Node's request and response). */
   drain?: RequestHandler;
   /** CORS is on: browser requests (with an Origin header) go to express, which answers with the CORS headers. */
@@ -51,8 +51,7 @@ export interface LeanEventRoutesOptions {
  */
 export function leanEventRoutes(options: LeanEventRoutesOptions): RequestListener {
   const routes = new Map(options.routes.map((route) => [route.path, route]));
-  const metrics = new LeanHttpMetrics(options.registry);
-  const { fallback, drain, errors, cors } = options;
+  const { fallback, drain, errors, cors, metrics } = options;
   const noop = () => undefined;
 
   const fail = (res: ServerResponse, error: unknown, path: string) => {
@@ -88,7 +87,7 @@ export function leanEventRoutes(options: LeanEventRoutesOptions): RequestListene
       return;
     }
     drain?.(req as Request, res as Response, noop);
-    metrics.started(route.path, res, length);
+    metrics.track('POST', res, route.path, length);
     readBody(req, length, (error, raw) => {
       if (error !== undefined) return fail(res, error, route.path);
       let request: EventRequest;
@@ -103,70 +102,4 @@ export function leanEventRoutes(options: LeanEventRoutesOptions): RequestListene
         .catch((handleError: unknown) => fail(res, handleError, route.path));
     });
   };
-}
-
-/** Children of a labelled metric, created once per label values. */
-interface RouteMetrics {
-  size: { observe(value: number): void };
-  byStatus: Map<string, { requests: { inc(): void }; duration: { observe(value: number): void } }>;
-}
-
-/**
- * Records the HTTP metrics `@abtest/observability`'s httpMetrics middleware
- * records for express routes (same metrics, same labels), into the metrics
- * that middleware created, with the labelled children looked up once.
- */
-class LeanHttpMetrics {
-  private readonly requests: Counter<'method' | 'route' | 'status'>;
-  private readonly duration: Histogram<'method' | 'route' | 'status'>;
-  private readonly size: Histogram<'route'>;
-  private readonly inFlight: Gauge;
-  private readonly routes = new Map<string, RouteMetrics>();
-
-  constructor(registry: Registry) {
-    this.requests = metric(registry, 'http_requests_total', Counter);
-    this.duration = metric(registry, 'http_request_duration_seconds', Histogram);
-    this.size = metric(registry, 'http_request_size_bytes', Histogram);
-    this.inFlight = metric(registry, 'http_requests_in_flight', Gauge);
-  }
-
-  /** Counts the request in flight until its response closes, then by status. */
-  started(route: string, res: ServerResponse, bytes: number): void {
-    const startedAt = performance.now();
-    this.inFlight.inc();
-    res.once('close', () => {
-      this.inFlight.dec();
-      const status = res.writableFinished ? String(res.statusCode) : 'aborted';
-      const children = this.children(route, status);
-      children.requests.inc();
-      children.duration.observe((performance.now() - startedAt) / 1_000);
-      if (bytes > 0) this.routeMetrics(route).size.observe(bytes);
-    });
-  }
-
-  private routeMetrics(route: string): RouteMetrics {
-    let found = this.routes.get(route);
-    if (!found) {
-      found = { size: this.size.labels({ route }), byStatus: new Map() };
-      this.routes.set(route, found);
-    }
-    return found;
-  }
-
-  private children(route: string, status: string) {
-    const { byStatus } = this.routeMetrics(route);
-    let found = byStatus.get(status);
-    if (!found) {
-      const labels = { method: 'POST', route, status };
-      found = { requests: this.requests.labels(labels), duration: this.duration.labels(labels) };
-      byStatus.set(status, found);
-    }
-    return found;
-  }
-}
-
-function metric<T>(registry: Registry, name: string, type: abstract new (...args: never[]) => T): T {
-  const found = registry.getSingleMetric(name);
-  if (!(found instanceof type)) throw new Error(`metric ${name} is not registered: create httpMetrics(registry) first`);
-  return found;
 }
