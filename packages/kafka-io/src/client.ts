@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { KafkaConnectionConfig } from './config';
+import { assertKafkaJsPatched } from './kafkajs-patches';
 
 /** The logging a Kafka client needs; a pino logger fits. */
 export interface KafkaLogger {
@@ -15,8 +16,10 @@ export const CLIENT_RETRY = { initialRetryTime: 100, maxRetryTime: 2_000, retrie
 /**
  * A kafkajs client from typed settings, TLS and SASL included, logging
  * through `logger` as structured JSON instead of kafkajs' console output.
+ * Refuses (KafkaJsUnpatchedError) when kafkajs was installed unpatched.
  */
 export function createKafka(config: KafkaConnectionConfig, logger?: KafkaLogger): Kafka {
+  assertKafkaJsPatched();
   const options: KafkaConfig = {
     clientId: config.clientId,
     brokers: config.brokers,

@@ -1,4 +1,8 @@
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { KAFKAJS_PATCH_MARKERS, KafkaJsUnpatchedError, assertKafkaJsPatched } from './kafkajs-patches';
 
 /**
  * kafkajs 2.2.4 is its last release; `patches/kafkajs+2.2.4.patch` (applied
@@ -105,3 +109,42 @@ describe('kafkajs patches > murmur2 partitioner hash in 32-bit arithmetic', () =
     expect(Number.isInteger(murmur2(Buffer.alloc(2 * 1024 * 1024, 'x')))).toBe(true);
   }, 10_000);
 });
+
+describe('kafkajs patches > start-up check', () => {
+  const installed = dirname(require.resolve('kafkajs/package.json'));
+
+  it('should pass on this install and refuse a kafkajs with a hunk missing, naming its file', () => {
+    expect(() => assertKafkaJsPatched(installed)).not.toThrow();
+    const copy = mkdtempSync(join(tmpdir(), 'kafkajs-unpatched-'));
+    try {
+      for (const { file } of KAFKAJS_PATCH_MARKERS) {
+        mkdirSync(dirname(join(copy, file)), { recursive: true });
+        writeFileSync(join(copy, file), readFileSync(join(installed, file)));
+      }
+      writeFileSync(join(copy, 'src/producer/partitioners/default/murmur2.js'), '// as published\n');
+      expect(() => assertKafkaJsPatched(copy)).toThrow(KafkaJsUnpatchedError);
+      expect(() => assertKafkaJsPatched(copy)).toThrow(/unpatched: src\/producer\/partitioners\/default\/murmur2\.js.*npm ci/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('kafkajs patches > pinned version', () => {
+  it('should depend on kafkajs 2.2.4 exactly wherever it is a dependency, as the patch fits that release only', () => {
+    const root = join(__dirname, '..', '..', '..');
+    const manifests = [join(root, 'package.json'), ...['packages', 'services'].flatMap((folder) => readdirSync(join(root, folder)).map((name) => join(root, folder, name, 'package.json')))];
+    const ranges = manifests.flatMap((file) => {
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+      const range = manifest.dependencies?.kafkajs ?? manifest.devDependencies?.kafkajs;
+      return range === undefined ? [] : [[file.slice(root.length + 1), range]];
+    });
+    expect(ranges.length).toBeGreaterThanOrEqual(9);
+    expect(ranges.filter(([, range]) => range !== '2.2.4')).toEqual([]);
+    expect((JSON.parse(readFileSync(join(installedRoot(), 'package.json'), 'utf8')) as { version: string }).version).toBe('2.2.4');
+  });
+});
+
+function installedRoot(): string {
+  return dirname(require.resolve('kafkajs/package.json'));
+}
