@@ -76,6 +76,28 @@ describe('DefinitionsCatalog', () => {
     });
   });
 
+  describe('metricRoles', () => {
+    const withRoles = (roles: Record<string, unknown>) => JSON.stringify({ id: 'checkout', variants: [{ id: 'A' }, { id: 'B' }], ...roles });
+
+    it('should take the role lists, make unlisted globals guardrails and unlisted locals primary only while no primary is named', () => {
+      catalog.apply('metric|errors', metric('errors', 'Error Shown', 'global'));
+      catalog.apply('metric|sessions', metric('sessions', 'Session Started', 'global'));
+      catalog.apply('metric|revenue', metric('revenue', 'Order Completed'));
+      catalog.apply('metric|signup', metric('signup', 'Signed Up'));
+      catalog.apply('experiment|checkout', withRoles({ metrics: ['revenue', 'signup'] }));
+      expect(Object.fromEntries(catalog.metricRoles('checkout'))).toEqual({ errors: 'guardrail', sessions: 'guardrail', revenue: 'primary', signup: 'primary' });
+
+      catalog.apply('experiment|checkout', withRoles({ metrics: ['signup'], primary_metrics: ['revenue', 'sessions'], secondary_metrics: ['errors'] }));
+      expect(catalog.metricsFor('checkout').map((m) => m.id)).toEqual(['errors', 'sessions', 'signup', 'revenue']);
+      expect(Object.fromEntries(catalog.metricRoles('checkout'))).toEqual({ errors: 'secondary', sessions: 'primary', revenue: 'primary', signup: 'secondary' });
+    });
+
+    it('should make every global a guardrail for an experiment that is not defined', () => {
+      catalog.apply('metric|errors', metric('errors', 'Error Shown', 'global'));
+      expect(Object.fromEntries(catalog.metricRoles('unknown'))).toEqual({ errors: 'guardrail' });
+    });
+  });
+
   describe('metricsForEvent', () => {
     it('should find every metric of an event, global or local, and follow upserts and deletes', () => {
       catalog.apply('metric|orders', metric('orders', 'Order Completed'));

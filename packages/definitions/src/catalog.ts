@@ -1,5 +1,5 @@
 import { DefinitionError } from './errors';
-import { parseExperimentDefinition, type ExperimentDefinition } from './experiment';
+import { parseExperimentDefinition, type ExperimentDefinition, type MetricRole } from './experiment';
 import { ROOT_PATH } from './issues';
 import { parseDefinitionKey, type DefinitionKind } from './keys';
 import { parseMetricDefinition, type MetricDefinition } from './metric';
@@ -80,16 +80,37 @@ export class DefinitionsCatalog {
 
   /**
    * The metrics an experiment reports: every global metric (by id), then the
-   * metrics it lists that are defined, in its order (a listed global one
-   * only once). Globals only for an experiment that is not defined.
+   * defined local metrics it lists in `metrics` or in a role list, in that
+   * order (each once). Globals only for an experiment that is not defined.
    */
   metricsFor(experimentId: string): MetricDefinition[] {
     const metrics = [...this.globalMetrics];
-    for (const id of this.experimentsById.get(experimentId)?.metrics ?? []) {
+    const experiment = this.experimentsById.get(experimentId);
+    if (!experiment) return metrics;
+    const listed = new Set([...experiment.metrics, ...experiment.primary_metrics, ...experiment.secondary_metrics, ...experiment.guardrail_metrics]);
+    for (const id of listed) {
       const metric = this.metricsById.get(id);
       if (metric && metric.scope === 'local') metrics.push(metric);
     }
     return metrics;
+  }
+
+  /**
+   * The role of each metric the experiment reports (`metricsFor`): the role
+   * list naming it; else `guardrail` for a global metric (the Houseparty
+   * seed's company-wide metrics every experiment must not hurt); else, for a
+   * local metric, `primary` when the experiment names no primary metric (an
+   * experiment that only lists its metrics is decided by them) and
+   * `secondary` when it does.
+   */
+  metricRoles(experimentId: string): Map<string, MetricRole> {
+    const experiment = this.experimentsById.get(experimentId);
+    const named = new Map<string, MetricRole>();
+    for (const id of experiment?.primary_metrics ?? []) named.set(id, 'primary');
+    for (const id of experiment?.secondary_metrics ?? []) named.set(id, 'secondary');
+    for (const id of experiment?.guardrail_metrics ?? []) named.set(id, 'guardrail');
+    const unnamedLocal: MetricRole = (experiment?.primary_metrics.length ?? 0) > 0 ? 'secondary' : 'primary';
+    return new Map(this.metricsFor(experimentId).map((metric) => [metric.id, named.get(metric.id) ?? (metric.scope === 'global' ? 'guardrail' : unnamedLocal)]));
   }
 
   /**

@@ -24,6 +24,10 @@ describe('parseExperimentDefinition', () => {
       ],
       control_variant_id: 'A',
       metrics: [],
+      primary_metrics: [],
+      secondary_metrics: [],
+      guardrail_metrics: [],
+      guardrail_alpha: 0.05,
       start_time: null,
       min_runtime_ms: 0,
       min_persons_per_variant: 100,
@@ -139,9 +143,17 @@ describe('parseExperimentDefinition', () => {
 
   it('should refuse unknown fields at every level, naming the allowed ones', () => {
     expect(problems({ ...minimal, min_runtime: '7d' })).toEqual([
-      'min_runtime: unknown field (allowed: id, name, variants, control_variant_id, metrics, start_time, min_runtime_ms, min_persons_per_variant, alpha, sequential_tuning_parameter, correction, srm_threshold)',
+      'min_runtime: unknown field (allowed: id, name, variants, control_variant_id, metrics, primary_metrics, secondary_metrics, guardrail_metrics, guardrail_alpha, start_time, min_runtime_ms, min_persons_per_variant, alpha, sequential_tuning_parameter, correction, srm_threshold)',
     ]);
     expect(problems({ ...minimal, variants: [{ id: 'A', share: 0.5 }, { id: 'B' }] })).toEqual(['variants[0].share: unknown field (allowed: id, name, weight)']);
+  });
+
+  it('should take metric roles and refuse a metric in two roles or a guardrail alpha out of range', () => {
+    const parsed = parseExperimentDefinition({ ...minimal, primary_metrics: ['purchase'], secondary_metrics: ['signup'], guardrail_metrics: ['errors'], guardrail_alpha: 0.01 });
+    expect(parsed).toMatchObject({ primary_metrics: ['purchase'], secondary_metrics: ['signup'], guardrail_metrics: ['errors'], guardrail_alpha: 0.01 });
+    expect(problems({ ...minimal, primary_metrics: ['purchase'], guardrail_metrics: ['signup', 'purchase'] })).toEqual(['guardrail_metrics[1]: metric "purchase" is already a primary metric: a metric has one role']);
+    expect(problems({ ...minimal, secondary_metrics: ['a', 'a'] })).toEqual(['secondary_metrics[1]: duplicate metric id "a"']);
+    expect(problems({ ...minimal, guardrail_alpha: 0.7 })).toEqual(['guardrail_alpha: must be in (0, 0.5]']);
   });
 
   it('should name the experiment in the error message', () => {

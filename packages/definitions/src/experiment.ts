@@ -13,6 +13,14 @@ export interface Variant {
 
 export type Correction = 'holm' | 'bh';
 
+/**
+ * What a metric decides in an experiment: `primary` metrics alone set the
+ * status (ship or not); a `guardrail` regression stops a winner; `secondary`
+ * metrics are reported and never set the status.
+ */
+export type MetricRole = 'primary' | 'secondary' | 'guardrail';
+export const METRIC_ROLES = ['primary', 'secondary', 'guardrail'] as const satisfies readonly MetricRole[];
+
 /** An experiment as the processor uses it: every default filled in. */
 export interface ExperimentDefinition {
   id: string;
@@ -24,6 +32,14 @@ export interface ExperimentDefinition {
   control_variant_id: string;
   /** Ids of the local metrics it reports, unique; global metrics are always included. */
   metrics: string[];
+  /** Metrics whose results decide the status (Holm across them and the variants); a local one listed here is reported too. */
+  primary_metrics: string[];
+  /** Metrics reported with BH q-values that never set the status. */
+  secondary_metrics: string[];
+  /** Metrics whose regression (one-sided, sequential, at `guardrail_alpha`) fails the experiment; unlisted global metrics are guardrails. */
+  guardrail_metrics: string[];
+  /** Significance level of each guardrail's one-sided sequential test, in (0, 0.5]. */
+  guardrail_alpha: number;
   /** Epoch ms; input accepts epoch ms or an ISO-8601 date-time with an offset. */
   start_time: number | null;
   /** Input also accepts a duration such as `7d`, `12h`, `30m`. */
@@ -53,6 +69,7 @@ export const EXPERIMENT_DEFAULTS = {
   correction: 'holm',
   /** Strict, so that SRM alerts are rare false alarms. */
   srm_threshold: 0.001,
+  guardrail_alpha: 0.05,
 } as const satisfies Partial<Record<keyof ExperimentDefinition | 'weight', unknown>>;
 
 const MAX_ALPHA = 0.5;
@@ -62,6 +79,13 @@ const variantSchema = strictObject({
   name: nameSchema.optional(),
   weight: numberSchema.gt(0, 'must be > 0').default(EXPERIMENT_DEFAULTS.weight),
 });
+
+function metricIdList() {
+  return z
+    .array(idSchema, { error: required('an array of metric ids') })
+    .default([])
+    .superRefine((metrics, ctx) => addDuplicateIssues(metrics, ctx, (id) => `duplicate metric id "${id}"`, (index) => [index]));
+}
 
 const experimentSchema = strictObject({
   id: idSchema,
@@ -75,6 +99,10 @@ const experimentSchema = strictObject({
     .array(idSchema, { error: required('an array of metric ids') })
     .default([])
     .superRefine((metrics, ctx) => addDuplicateIssues(metrics, ctx, (id) => `duplicate metric id "${id}"`, (index) => [index])),
+  primary_metrics: metricIdList(),
+  secondary_metrics: metricIdList(),
+  guardrail_metrics: metricIdList(),
+  guardrail_alpha: numberSchema.gt(0, `must be in (0, ${MAX_ALPHA}]`).lte(MAX_ALPHA, `must be in (0, ${MAX_ALPHA}]`).default(EXPERIMENT_DEFAULTS.guardrail_alpha),
   start_time: timestampSchema.nullable().default(null),
   min_runtime_ms: durationSchema.default(EXPERIMENT_DEFAULTS.min_runtime_ms),
   min_persons_per_variant: numberSchema.int('must be a whole number').min(1, 'must be >= 1').default(EXPERIMENT_DEFAULTS.min_persons_per_variant),
@@ -88,6 +116,15 @@ const experimentSchema = strictObject({
     if (experiment.control_variant_id !== undefined && !ids.includes(experiment.control_variant_id)) {
       ctx.addIssue({ code: 'custom', path: ['control_variant_id'], message: `must be one of the variant ids (${ids.join(', ')})` });
     }
+    // A metric has one role: the first list naming it wins the complaint's wording.
+    const roleOf = new Map<string, MetricRole>();
+    for (const role of METRIC_ROLES) {
+      experiment[`${role}_metrics`].forEach((id, index) => {
+        const earlier = roleOf.get(id);
+        if (earlier && earlier !== role) ctx.addIssue({ code: 'custom', path: [`${role}_metrics`, index], message: `metric "${id}" is already a ${earlier} metric: a metric has one role` });
+        else if (!earlier) roleOf.set(id, role);
+      });
+    }
   })
   .transform(
     (experiment): ExperimentDefinition => ({
@@ -96,6 +133,10 @@ const experimentSchema = strictObject({
       variants: experiment.variants.map((variant) => ({ id: variant.id, name: variant.name ?? variant.id, weight: variant.weight })),
       control_variant_id: experiment.control_variant_id ?? firstVariantId(experiment.variants),
       metrics: experiment.metrics,
+      primary_metrics: experiment.primary_metrics,
+      secondary_metrics: experiment.secondary_metrics,
+      guardrail_metrics: experiment.guardrail_metrics,
+      guardrail_alpha: experiment.guardrail_alpha,
       start_time: experiment.start_time,
       min_runtime_ms: experiment.min_runtime_ms,
       min_persons_per_variant: experiment.min_persons_per_variant,
