@@ -49,13 +49,21 @@ describe('Ingress > Kafka outage', () => {
     expect(during).toMatchObject({ status: 503, body: { success: false, error: { code: 'kafka_unavailable' } } });
     expect(during.headers.get('retry-after')).toBe('3');
     expect(Date.now() - startedAt).toBeLessThan(PRODUCE_TIMEOUT_MS + 2_000);
-    const readiness = await fetch(`${ingress.url}/readyz`);
-    expect(readiness.status).toBe(503);
+    // Not ready while a write waits on Kafka past the produce timeout, though its caller was answered.
+    await waitFor(
+      async () => {
+        const readiness = await fetch(`${ingress.url}/readyz`);
+        const report = (await readiness.json()) as { checks: Record<string, { ok: boolean }> };
+        return readiness.status === 503 && report.checks['kafka-writes']?.ok === false;
+      },
+      { description: '/readyz to fail its kafka-writes check', timeoutMs: 10_000, intervalMs: 100 },
+    );
 
     broker.process.signal('SIGCONT');
     let attempt = 0;
     await waitFor(async () => (await send(`after-${(attempt += 1)}`)).status === 200, { description: 'the ingress to accept events again', timeoutMs: 30_000, intervalMs: 250 });
-    expect((await fetch(`${ingress.url}/readyz`)).status).toBe(200);
+    // The producer thread reports its pending age every 250 ms: readiness follows within one report.
+    await waitFor(async () => (await fetch(`${ingress.url}/readyz`)).status === 200, { description: '/readyz to answer 200 again', timeoutMs: 5_000, intervalMs: 50 });
 
     const written = new Set((await readAll(kafka, admin, ingress.topics.events)).map((record) => String(record.value.messageId)));
     for (const messageId of acknowledged) expect(written).toContain(messageId);

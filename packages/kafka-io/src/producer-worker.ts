@@ -2,7 +2,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { BatchingProducer } from './batching-producer';
 import { createKafka, type KafkaLogger } from './client';
-import { serializeError, type FromWorker, type LogLevel, type ToWorker, type WorkerSettings } from './worker-protocol';
+import { PENDING_REPORT_INTERVAL_MS, serializeError, type FromWorker, type LogLevel, type ToWorker, type WorkerSettings } from './worker-protocol';
 
 /**
  * The producer thread of ThreadedProducer: a BatchingProducer whose kafkajs
@@ -25,6 +25,9 @@ function run(port: MessagePort, settings: WorkerSettings): void {
     acked.push(id);
   };
 
+  // The main thread's readiness needs to know when writes are stuck on Kafka, not only on this thread.
+  const pendingReports = setInterval(() => post({ type: 'pending', ms: producer.pendingForMs() }), PENDING_REPORT_INTERVAL_MS);
+
   port.on('message', (message: ToWorker) => {
     switch (message.type) {
       case 'send':
@@ -39,6 +42,7 @@ function run(port: MessagePort, settings: WorkerSettings): void {
         void registry.getMetricsAsJSON().then((metrics) => post({ type: 'metrics', id: message.id, metrics }));
         return;
       case 'close':
+        clearInterval(pendingReports);
         void producer
           .close()
           .catch((error: unknown) => logger.error({ err: serializeError(error) }, 'closing the producer failed'))

@@ -49,6 +49,8 @@ export class ThreadedProducer {
   private readonly waiting = new Map<number, Waiting>();
   /** When each send the thread has not answered yet was made, in send order (kept past a caller's timeout). */
   private readonly unanswered = new Map<number, number>();
+  /** The thread's last report of its own oldest unacknowledged record (a caller may have timed out on it). */
+  private threadPending = { ms: 0, at: 0 };
   private readonly metricRequests = new Map<number, (metrics: Extract<FromWorker, { type: 'metrics' }>['metrics']) => void>();
   private outbox: SendRequest[] = [];
   private nextId = 1;
@@ -85,13 +87,17 @@ export class ThreadedProducer {
   }
 
   /**
-   * How long the oldest send the producer thread has not answered has
-   * waited, in ms (0 when none): writes are stuck when this passes the send
-   * timeout, even after its caller was answered with a timeout.
+   * How long the oldest record not acknowledged by Kafka has waited, in ms
+   * (0 when none): the older of the oldest send the thread has not answered
+   * (the thread itself may be stuck) and the thread's own report (Kafka may
+   * be stuck, with the callers already answered with a timeout). Writes are
+   * stuck when this passes the send timeout.
    */
   pendingForMs(): number {
-    for (const sentAt of this.unanswered.values()) return performance.now() - sentAt;
-    return 0;
+    const now = performance.now();
+    const reported = this.threadPending.ms > 0 ? this.threadPending.ms + (now - this.threadPending.at) : 0;
+    for (const sentAt of this.unanswered.values()) return Math.max(now - sentAt, reported);
+    return reported;
   }
 
   /** Resolves when Kafka acknowledged every record (acks=all). */
@@ -161,6 +167,9 @@ export class ThreadedProducer {
         return;
       case 'log':
         this.options.logger?.[message.level](message.context, message.message);
+        return;
+      case 'pending':
+        this.threadPending = { ms: message.ms, at: performance.now() };
         return;
       case 'closed':
         return;

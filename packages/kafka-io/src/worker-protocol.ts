@@ -21,6 +21,9 @@ export interface SendRequest {
 /** Main thread → producer thread. */
 export type ToWorker = { type: 'send'; sends: SendRequest[] } | { type: 'metrics'; id: number } | { type: 'close' };
 
+/** How often the producer thread reports how long its oldest unacknowledged record has waited. */
+export const PENDING_REPORT_INTERVAL_MS = 250;
+
 export interface SerializedError {
   name: string;
   message: string;
@@ -38,6 +41,8 @@ export type FromWorker =
   | { type: 'failed'; id: number; error: SerializedError }
   | { type: 'metrics'; id: number; metrics: MetricObjectWithValues<MetricValue<string>>[] }
   | { type: 'log'; level: LogLevel; context: object; message: string }
+  /** The thread's BatchingProducer.pendingForMs(), sent every PENDING_REPORT_INTERVAL_MS. */
+  | { type: 'pending'; ms: number }
   | { type: 'closed' };
 
 export function serializeError(error: unknown): SerializedError {
