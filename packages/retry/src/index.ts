@@ -1,0 +1,1 @@
+export { retry, backoffDelay, retriableFlag, type RetryPolicy } from './retry';
