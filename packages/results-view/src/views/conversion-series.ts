@@ -1,7 +1,6 @@
 import { INTERVAL_LEVEL, ratio, wilsonInterval } from '../intervals';
-import type { Granularity, ResultsRecord, SeriesRecord } from '../records';
+import type { Granularity, ResultsRecord, SeriesPoint, SeriesRecord, SeriesView } from '@abtest/results-contract';
 import type { ExperimentEntry } from '../results-store';
-import type { SeriesPoint, SeriesView } from './schemas';
 
 const BUCKET_MS: Record<Granularity, number> = { hour: 3_600_000, day: 86_400_000 };
 /** Points per variant on the chart: enough for 3 weeks of hourly buckets, few enough for a quick SVG. */
