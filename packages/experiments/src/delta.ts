@@ -5,7 +5,7 @@ export type MetricFigures = Pick<VariantMetric, 'persons_converted' | 'event_cou
 /** Counts of one variant, as in the seed's `experiment_results` view. */
 export type VariantCounts = Pick<ExperimentResults['variants'][number], 'variant_name' | 'unique_views' | 'total_views' | 'unique_clicks' | 'total_clicks'>;
 
-export type MetricType = 'conversion' | 'value';
+export type MetricType = VariantMetric['metric_type'];
 
 /** Increments of one variant (or one variant within a breakdown value). */
 export interface CellDelta {

@@ -69,7 +69,10 @@ export const oneOf = <const V extends readonly [string, ...string[]]>(values: V,
 /** The same shape with the field's doc set (for records and lists, whose own doc is the type's). */
 export const about = <S extends Shape>(shape: S, doc: string): S => ({ ...shape, doc });
 
-export const arrayOf = <W extends z.ZodType, R extends z.ZodType>(items: Shape<W, R>) => ({ avro: { type: 'array', items: items.avro } as AvroArrayType, write: z.array(items.write), read: z.array(items.read) });
+export function arrayOf<W extends z.ZodType, R extends z.ZodType>(items: Shape<W, R>) {
+  const avro: AvroArrayType = { type: 'array', items: items.avro };
+  return { avro, write: z.array(items.write), read: z.array(items.read) };
+}
 
 /** A field that may be null, null by default (and when absent). */
 export function nullable<W extends z.ZodType, R extends z.ZodType>(shape: Shape<W, R>) {
