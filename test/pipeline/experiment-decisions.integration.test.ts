@@ -2,7 +2,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import Redis from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import { DefinitionsWriter, parseExperimentDefinition, parseMetricDefinition } from '@abtest/definitions';
-import type { ExperimentDetail } from '@abtest/results-view';
+import type { ExperimentDetail } from '@abtest/results-contract';
 import { testKafka, testStackEnv, uniqueName, waitForEqual } from '../harness';
 import { WRITE_KEY } from '../ingress/ingress-helpers';
 import { startIngressProcess, type IngressProcess } from '../ingress/ingress-process';

@@ -1,6 +1,7 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Kafka } from 'kafkajs';
-import { facetsOf, parseResultsRecord, type ResultsRecord, type StatusFacets } from '@abtest/results-view';
+import { parseResultsRecord, type ResultsRecord } from '@abtest/results-contract';
+import { facetsOf, type StatusFacets } from '@abtest/results-view';
 import { uniqueName } from '../harness';
 import { WRITE_KEY, basicAuth } from '../ingress/ingress-helpers';
 

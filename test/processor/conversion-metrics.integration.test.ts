@@ -2,7 +2,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import Redis from 'ioredis';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { DefinitionsWriter, parseMetricDefinition } from '@abtest/definitions';
-import type { BreakdownResults, ExperimentResults } from '@abtest/experiments';
+import { resultsTopics, type BreakdownResults, type ExperimentResults } from '@abtest/results-contract';
 import { waitFor } from '@abtest/local-stack';
 import { personKey } from '@abtest/segment';
 import { createTopics, testKafka, testStackEnv, uniqueName, waitForEqual } from '../harness';
@@ -95,7 +95,7 @@ describe('Processor > conversion metrics after exposure (real Kafka, Redis, sche
     // The processor creates its output topics at start-up.
     await waitUntilReady(instance);
     const results = await followResults(kafka, names.resultsTopic, decode);
-    const breakdowns = await followLatest<BreakdownResults>(kafka, `${names.resultsTopic}-breakdowns`, (b) => `${b.experiment_id}|${b.dimension}|${b.value}`, decode);
+    const breakdowns = await followLatest<BreakdownResults>(kafka, resultsTopics(names.resultsTopic).breakdowns, (b) => `${b.experiment_id}|${b.dimension}|${b.value}`, decode);
 
     // A marker exposure on every partition, after a phase: once all are published, every earlier event has passed ingest.
     let markers = 0;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import { buildExperimentTopology } from '@abtest/experiments';
+import { resultsTopics } from '@abtest/results-contract';
 import { startRedis, type RedisHandle } from '@abtest/local-stack';
 import { personKey } from '@abtest/segment';
 import { KafkaStreams, type Logger } from '@abtest/streams';
@@ -57,7 +58,7 @@ describe('Experiment topology > views and clicks', () => {
     const resultsTopic = uniqueName('results');
     await createTopics(admin, [
       { topic: eventsTopic, numPartitions: PARTITIONS },
-      ...[resultsTopic, `${resultsTopic}-breakdowns`, `${resultsTopic}-series`].map((topic) => ({ topic, numPartitions: PARTITIONS, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] })),
+      ...Object.values(resultsTopics(resultsTopic)).map((topic) => ({ topic, numPartitions: PARTITIONS, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] })),
     ]);
     const generated = generateExperimentEvents({ seed: 42, persons: 400, experiments: 5, eventsPerPerson: 6, duplicateRate: 0.1 }).events;
     // One messageId sent for 12 persons (spread over the partitions): it counts once per person, and a resend of each not at all.

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { waitFor } from '@abtest/local-stack';
-import type { ExperimentResults } from '@abtest/experiments';
+import type { ExperimentResults } from '@abtest/results-contract';
 import { uniqueName } from '../harness';
 import type { ExpectedVariant } from './expected-counts';
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
+import { resultsTopics } from '@abtest/results-contract';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { testKafka } from '../harness';
 import { ensureChromium, CHROMIUM_ARGS } from './chromium';
@@ -72,7 +73,7 @@ describe('Results service > dashboard in headless Chromium', () => {
     await produceJson(producer, topic, id, resultsRecord({ experimentId: id, name: 'Checkout button colour', version: 2, variants, analysis: { status: 'significant', winner: 'green', lift: 0.22 } }));
     for (let hour = 0; hour < 6; hour++) {
       const noise = [0.012, -0.008, 0.006, -0.004, 0.002, 0][hour] ?? 0;
-      await produceJson(producer, `${topic}-series`, `${id}|hour|${base + hour * 3_600_000}`, seriesRecord({
+      await produceJson(producer, resultsTopics(topic).series, `${id}|hour|${base + hour * 3_600_000}`, seriesRecord({
         experimentId: id,
         bucketStart: base + hour * 3_600_000,
         version: 1,
@@ -84,7 +85,7 @@ describe('Results service > dashboard in headless Chromium', () => {
       }));
     }
     for (const [value, share] of [['iOS', 0.6], ['Android', 0.4]] as const) {
-      await produceJson(producer, `${topic}-breakdowns`, `${id}|os|${value}`, breakdownRecord(id, 'os', value, 1, variants.map((v) => ({ id: v.id, persons: Math.round(v.views * share), converted: Math.round(v.clicks * share * (value === 'iOS' ? 1.1 : 0.85)) }))));
+      await produceJson(producer, resultsTopics(topic).breakdowns, `${id}|os|${value}`, breakdownRecord(id, 'os', value, 1, variants.map((v) => ({ id: v.id, persons: Math.round(v.views * share), converted: Math.round(v.clicks * share * (value === 'iOS' ? 1.1 : 0.85)) }))));
     }
     await waitForJson(`${service.url}/api/experiments/${id}`, (d: { breakdowns: unknown[]; series: { source: string } }) => d.breakdowns.length === 1 && d.series.source === 'series', 'series and breakdowns read');
 

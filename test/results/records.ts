@@ -1,4 +1,4 @@
-import type { BreakdownResults, ExperimentResults, SeriesResults } from '@abtest/experiments';
+import type { BreakdownResults, ExperimentResults, SeriesResults } from '@abtest/results-contract';
 import type { ComparisonResult, ExperimentResults as Analysis } from '@abtest/stats';
 
 export interface VariantSpec {

@@ -1,8 +1,7 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { RESULTS_AVRO_SCHEMA } from '@abtest/experiments';
 import { waitFor } from '@abtest/local-stack';
-import { apiSchemas, type ExperimentDetail, type ExperimentList } from '@abtest/results-view';
+import { apiSchemas, RESULTS_AVRO_SCHEMA, resultsTopics, type ExperimentDetail, type ExperimentList } from '@abtest/results-contract';
 import { testKafka, testStackEnv } from '../harness';
 import { breakdownRecord, resultsRecord, seriesRecord } from './records';
 import { connectedProducer, getJson, produceJson, startResults, uniqueResultsEnv, waitForJson } from './results-helpers';
@@ -72,10 +71,10 @@ describe('Results service > API and live updates', () => {
     await produceJson(producer, topic, experiment, resultsRecord({ experimentId: experiment, version: 1, variants: [{ id: 'control', views: 100, clicks: 10 }, { id: 'green', views: 98, clicks: 12 }] }));
     await produceJson(producer, topic, experiment, resultsRecord({ experimentId: experiment, version: 2, variants: [{ id: 'control', views: 1000, clicks: 100, totalViews: 1500, totalClicks: 130 }, { id: 'green', views: 1010, clicks: 130, totalViews: 1480, totalClicks: 170 }], analysis: { status: 'collecting' } }));
     for (const [dimension, value, persons] of [['os', 'iOS', 600], ['os', 'Android', 400]] as const) {
-      await produceJson(producer, `${topic}-breakdowns`, `${experiment}|${dimension}|${value}`, breakdownRecord(experiment, dimension, value, 1, [{ id: 'control', persons, converted: persons / 10 }, { id: 'green', persons, converted: persons / 8 }]));
+      await produceJson(producer, resultsTopics(topic).breakdowns, `${experiment}|${dimension}|${value}`, breakdownRecord(experiment, dimension, value, 1, [{ id: 'control', persons, converted: persons / 10 }, { id: 'green', persons, converted: persons / 8 }]));
     }
     for (let hour = 0; hour < 3; hour++) {
-      await produceJson(producer, `${topic}-series`, `${experiment}|hour|${base + hour * 3_600_000}`, seriesRecord({ experimentId: experiment, bucketStart: base + hour * 3_600_000, version: 1, variants: [{ id: 'control', persons: 300, converted: 30 }, { id: 'green', persons: 300, converted: 36 }] }));
+      await produceJson(producer, resultsTopics(topic).series, `${experiment}|hour|${base + hour * 3_600_000}`, seriesRecord({ experimentId: experiment, bucketStart: base + hour * 3_600_000, version: 1, variants: [{ id: 'control', persons: 300, converted: 30 }, { id: 'green', persons: 300, converted: 36 }] }));
     }
 
     const list = await waitForJson<ExperimentList>(`${service.url}/api/experiments`, (body) => body.experiments[0]?.version === 2, 'version 2 in the list');

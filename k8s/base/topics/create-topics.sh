@@ -22,7 +22,7 @@ KAFKA_BIN_DIR="${KAFKA_BIN_DIR:-/opt/kafka/bin}"
 WORK_DIR="${WORK_DIR:-/tmp}"
 [ -n "${KAFKA_BROKERS:-}" ] || fail "KAFKA_BROKERS is required: a comma-separated list of host:port"
 
-# Same defaults as the services (services/*/src/config.ts).
+# Same defaults as the services (services/*/src/config.ts; the results topics as resultsTopics of packages/results-contract, which its tests check against this script).
 EVENTS_TOPIC="${EVENTS_TOPIC:-segment-events}"
 EVENTS_TOPIC_PARTITIONS="${EVENTS_TOPIC_PARTITIONS:-6}"
 DEAD_LETTER_TOPIC="${INGRESS_DEAD_LETTER_TOPIC:-segment-events-dead-letter}"

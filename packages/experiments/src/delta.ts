@@ -1,6 +1,11 @@
-import type { MetricFigures, VariantCounts } from './records';
+import type { ExperimentResults, VariantMetric } from '@abtest/results-contract';
 
-export type MetricType = 'conversion' | 'value';
+/** Figures of one metric over a group of persons (a variant, or a variant within a breakdown): the summable part of a VariantMetric. */
+export type MetricFigures = Pick<VariantMetric, 'persons_converted' | 'event_count' | 'sum' | 'sum_squares'>;
+/** Counts of one variant, as in the seed's `experiment_results` view. */
+export type VariantCounts = Pick<ExperimentResults['variants'][number], 'variant_name' | 'unique_views' | 'total_views' | 'unique_clicks' | 'total_clicks'>;
+
+export type MetricType = VariantMetric['metric_type'];
 
 /** Increments of one variant (or one variant within a breakdown value). */
 export interface CellDelta {

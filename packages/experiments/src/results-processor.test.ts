@@ -1,6 +1,6 @@
 import { DefinitionsCatalog } from '@abtest/definitions';
 import { emptyDelta, type ExperimentDelta } from './delta';
-import type { BreakdownResults, ExperimentResults, SeriesResults } from './records';
+import type { BreakdownResults, ExperimentResults, SeriesResults } from '@abtest/results-contract';
 import { BREAKDOWNS_SINK, BREAKDOWNS_STORE, RESULTS_SINK, RESULTS_STORE, ResultsProcessor, SERIES_SINK, SERIES_STORE } from './results-processor';
 import { ProcessorDriver } from './testing/processor-driver';
 

@@ -1,4 +1,5 @@
 import type { DefinitionsCatalog } from '@abtest/definitions';
+import type { Granularity } from '@abtest/results-contract';
 import type { KeyValueStore, Processor, ProcessorContext, StoreKey, StreamRecord } from '@abtest/streams';
 import { analyze } from './analysis';
 import { DAY_MS, SEPARATOR, type CellDelta, type ExperimentDelta, type SeriesCellDelta } from './delta';
@@ -12,7 +13,7 @@ export const BREAKDOWNS_SINK = 'breakdowns-sink';
 export const SERIES_SINK = 'series-sink';
 
 export const breakdownKey = (experimentId: string, dimension: string, value: string): string => `${experimentId}|${dimension}|${value}`;
-export const seriesKey = (experimentId: string, granularity: 'hour' | 'day', bucketStart: number): string => `${experimentId}|${granularity}|${bucketStart}`;
+export const seriesKey = (experimentId: string, granularity: Granularity, bucketStart: number): string => `${experimentId}|${granularity}|${bucketStart}`;
 
 export interface ResultsOptions {
   definitions: DefinitionsCatalog;
@@ -94,7 +95,7 @@ export class ResultsProcessor implements Processor<ExperimentDelta> {
   }
 
   private updateSeries(state: ExperimentState, delta: ExperimentDelta, now: number): void {
-    const touched = new Map<string, { granularity: 'hour' | 'day'; start: number; cells: CellsState<SeriesCellDelta> }>();
+    const touched = new Map<string, { granularity: Granularity; start: number; cells: CellsState<SeriesCellDelta> }>();
     for (const [cellKey, cell] of Object.entries(delta.series)) {
       const [hourText, variantId] = parseCellKey(cellKey) as [string, string];
       const hour = Number(hourText);

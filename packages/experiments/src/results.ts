@@ -1,7 +1,7 @@
 import type { DefinitionsCatalog } from '@abtest/definitions';
 import type { ExperimentResults as ExperimentAnalysis } from '@abtest/stats';
-import { clean, DAY_MS, mergeDelta, type CellDelta, type SeriesCellDelta, type ExperimentDelta, type MetricType, type VariantDelta } from './delta';
-import type { BreakdownResults, ExperimentResults, MetricFigures, SeriesResults, VariantMetric } from './records';
+import type { BreakdownResults, ExperimentResults, SeriesResults, VariantMetric } from '@abtest/results-contract';
+import { clean, DAY_MS, mergeDelta, type CellDelta, type SeriesCellDelta, type ExperimentDelta, type MetricFigures, type MetricType, type VariantDelta } from './delta';
 
 export const OTHER_VALUE = 'other';
 

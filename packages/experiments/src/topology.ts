@@ -1,4 +1,5 @@
 import type { DefinitionsCatalog } from '@abtest/definitions';
+import { resultsTopics } from '@abtest/results-contract';
 import { TopologyBuilder, type Serializer, type Topology } from '@abtest/streams';
 import { AttributionProcessor, PERSONS_STORE } from './attribution-processor';
 import { mergeDelta, type ExperimentDelta } from './delta';
@@ -35,10 +36,6 @@ export const TOPOLOGY_DEFAULTS = {
   maxBreakdownValues: 20,
 } as const;
 
-/** The default names of the topics beside the results topic. */
-export const breakdownsTopicOf = (resultsTopic: string): string => `${resultsTopic}-breakdowns`;
-export const seriesTopicOf = (resultsTopic: string): string => `${resultsTopic}-series`;
-
 const json: Serializer = (value) => JSON.stringify(value);
 
 const newest = (_previous: unknown, next: unknown): unknown => next;
@@ -56,6 +53,7 @@ export function buildExperimentTopology(options: ExperimentTopologyOptions): Top
   const { dedupWindowMs, graceMs, maxBreakdownValues } = { ...TOPOLOGY_DEFAULTS, ...options };
   const dimensions = options.dimensions ?? [...TOPOLOGY_DEFAULTS.dimensions];
   const serializers = options.serializers ?? { results: json, breakdowns: json, series: json };
+  const topics = resultsTopics(options.resultsTopic, { breakdowns: options.breakdownsTopic, series: options.seriesTopic });
   return new TopologyBuilder(options.applicationId)
     .addSource('events', [options.eventsTopic])
     .addProcessor('ingest', () => new IngestProcessor(), 'events')
@@ -73,8 +71,8 @@ export function buildExperimentTopology(options: ExperimentTopologyOptions): Top
     .addStateStore({ name: RESULTS_STORE }, 'results')
     .addStateStore({ name: BREAKDOWNS_STORE }, 'results')
     .addStateStore({ name: SERIES_STORE }, 'results')
-    .addSink(RESULTS_SINK, options.resultsTopic, ['results'], { serialize: serializers.results, merge: newest })
-    .addSink(BREAKDOWNS_SINK, options.breakdownsTopic ?? breakdownsTopicOf(options.resultsTopic), ['results'], { serialize: serializers.breakdowns, merge: newest })
-    .addSink(SERIES_SINK, options.seriesTopic ?? seriesTopicOf(options.resultsTopic), ['results'], { serialize: serializers.series, merge: newest })
+    .addSink(RESULTS_SINK, topics.results, ['results'], { serialize: serializers.results, merge: newest })
+    .addSink(BREAKDOWNS_SINK, topics.breakdowns, ['results'], { serialize: serializers.breakdowns, merge: newest })
+    .addSink(SERIES_SINK, topics.series, ['results'], { serialize: serializers.series, merge: newest })
     .build();
 }

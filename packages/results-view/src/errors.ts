@@ -20,11 +20,6 @@ export class ResultsViewError extends Error {
   }
 }
 
-/** A record of the results, breakdown or series topic that is not what the contract says (skipped), or a registry that did not answer (retriable). */
-export class RecordDecodeError extends ResultsViewError {
-  override readonly name = 'RecordDecodeError';
-}
-
 /** Slack's webhook refused or could not be reached. 429, 5xx and network errors are retriable; other 4xx are final. */
 export class SlackDeliveryError extends ResultsViewError {
   override readonly name = 'SlackDeliveryError';

@@ -1,21 +1,8 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import type { ValueDecoder } from './codec';
-import { RecordDecodeError } from './errors';
+import { parseBreakdownRecord, parseResultsRecord, parseSeriesRecord, RecordDecodeError, type ResultsRecord, type ResultsTopics, type ValueDecoder } from '@abtest/results-contract';
 import type { ResultsViewMetrics } from './metrics';
-import { parseBreakdownRecord, parseResultsRecord, parseSeriesRecord, type ResultsRecord } from './records';
 import type { LatestResultsStore } from './results-store';
 import { retry } from './retry';
-
-export interface ResultsTopics {
-  results: string;
-  breakdowns: string;
-  series: string;
-}
-
-/** The default names of the breakdown and series topics beside a results topic. */
-export function companionTopics(resultsTopic: string): ResultsTopics {
-  return { results: resultsTopic, breakdowns: `${resultsTopic}-breakdowns`, series: `${resultsTopic}-series` };
-}
 
 export interface FeedLogger {
   info(context: object, message: string): void;

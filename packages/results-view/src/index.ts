@@ -2,32 +2,16 @@
  * @abtest/results-view — a downstream view of the results topic: the
  * latest results per experiment, the JSON views the dashboard and API
  * serve, and status changes delivered once to Slack and a decisions topic.
+ * The records, their parsers and the API's shapes are @abtest/results-contract's.
  */
-export { ResultsViewError, RecordDecodeError, SlackDeliveryError, OutboxError } from './errors';
-export {
-  parseResultsRecord,
-  parseBreakdownRecord,
-  parseSeriesRecord,
-  resultsRecordSchema,
-  breakdownRecordSchema,
-  seriesRecordSchema,
-  type ResultsRecord,
-  type BreakdownRecord,
-  type SeriesRecord,
-  type Analysis,
-  type Comparison,
-  type ContractAccepted,
-} from './records';
-export { createValueDecoder, type AvroDecoder, type ValueDecoder } from './codec';
+export { ResultsViewError, SlackDeliveryError, OutboxError } from './errors';
 export { wilsonInterval, normalInterval, Z_95, INTERVAL_LEVEL, type Interval } from './intervals';
 export { retry, type RetryOptions } from './retry';
 export { LatestResultsStore, MAX_HISTORY_POINTS, type ExperimentEntry, type HistoryPoint, type StoreChange, type StoreListener } from './results-store';
-export { ResultsFeed, companionTopics, type ResultsFeedOptions, type ResultsTopics, type FeedLogger } from './feed';
+export { ResultsFeed, type ResultsFeedOptions, type FeedLogger } from './feed';
 export { createResultsViewMetrics, type ResultsViewMetrics } from './metrics';
 export { experimentSummary, statusOf } from './views/experiment-summary';
 export { experimentDetail, STATISTICS_NOT_AVAILABLE, type DetailOptions } from './views/experiment-detail';
-export * as apiSchemas from './views/schemas';
-export type { ExperimentSummary, ExperimentList, ExperimentDetail, SeriesView, BreakdownView, VariantRow } from './views/schemas';
 export { alertFor, isDecision, facetsOf, statusSnapshot, type AlertKind, type StatusChange, type StatusFacets, type StatusSnapshot } from './status/status-change';
 export { decisionRecord, type DecisionRecord } from './status/decision';
 export { statusKeys, type StatusKeys } from './status/keys';

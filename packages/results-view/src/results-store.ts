@@ -1,4 +1,4 @@
-import type { BreakdownRecord, ResultsRecord, SeriesRecord } from './records';
+import type { BreakdownRecord, ResultsRecord, SeriesRecord } from '@abtest/results-contract';
 
 /** One point of an experiment's history of results records: what the chart uses before series records exist. */
 export interface HistoryPoint {

@@ -1,3 +1,4 @@
+import { RecordDecodeError } from '@abtest/results-contract';
 import { ResultsViewError, SlackDeliveryError } from './errors';
 import { retry } from './retry';
 
@@ -15,6 +16,17 @@ describe('retry', () => {
     );
     expect(result).toBe(3);
     expect(delays).toHaveLength(2);
+  });
+
+  it("should retry the contract's retriable errors (a registry that did not answer) and not its others (an invalid record)", async () => {
+    const unreachable = jest.fn(async (attempt: number) => {
+      if (attempt < 2) throw new RecordDecodeError('registry down', { retriable: true });
+      return 'decoded';
+    });
+    expect(await retry(unreachable, { ...fast, attempts: 5 })).toBe('decoded');
+    const invalid = jest.fn(async () => Promise.reject(new RecordDecodeError('not a valid results record')));
+    await expect(retry(invalid, { ...fast, attempts: 5 })).rejects.toThrow('not a valid results record');
+    expect(invalid).toHaveBeenCalledTimes(1);
   });
 
   it('should throw a non-retriable error at once', async () => {

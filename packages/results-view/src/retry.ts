@@ -1,3 +1,4 @@
+import { ResultsContractError } from '@abtest/results-contract';
 import { ResultsViewError } from './errors';
 
 export interface RetryOptions {
@@ -15,9 +16,9 @@ export interface RetryOptions {
 
 export type RetryListener = (error: unknown, attempt: number, delayMs: number) => void;
 
-/** Only errors that say so are retried: a ResultsViewError with `retriable`, or any error when `retryUnknown` is set. */
+/** Only errors that say so are retried: a ResultsViewError (or the contract's, such as RecordDecodeError) with `retriable`, or any error when `retryUnknown` is set. */
 function isRetriable(error: unknown, retryUnknown: boolean): boolean {
-  if (error instanceof ResultsViewError) return error.retriable;
+  if (error instanceof ResultsViewError || error instanceof ResultsContractError) return error.retriable;
   return retryUnknown;
 }
 

@@ -1,4 +1,4 @@
-import { breakdownsTopicOf, seriesTopicOf } from '@abtest/experiments';
+import { resultsTopics } from '@abtest/results-contract';
 import { kafkaEnvSchema, toKafkaConnectionConfig, type KafkaConnectionConfig } from '@abtest/kafka-io';
 import { redisEnvSchema, toRedisConnectionConfig, type RedisConnectionConfig } from '@abtest/redis-io';
 import { LOG_LEVELS, type LogLevel } from '@abtest/observability';
@@ -71,6 +71,7 @@ export class ProcessorConfigError extends Error {
 
 export function loadConfig(env: NodeJS.ProcessEnv): ProcessorConfig {
   const c = parseEnv(schema, env, ProcessorConfigError);
+  const topics = resultsTopics(c.RESULTS_TOPIC, { breakdowns: c.BREAKDOWNS_TOPIC, series: c.SERIES_TOPIC });
   return {
     kafka: toKafkaConnectionConfig(c, c.KAFKA_CLIENT_ID ?? c.PROCESSOR_APPLICATION_ID),
     redis: toRedisConnectionConfig(c),
@@ -78,9 +79,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ProcessorConfig {
     schemaRegistryUrl: c.SCHEMA_REGISTRY_URL,
     applicationId: c.PROCESSOR_APPLICATION_ID,
     eventsTopic: c.EVENTS_TOPIC,
-    resultsTopic: c.RESULTS_TOPIC,
-    breakdownsTopic: c.BREAKDOWNS_TOPIC ?? breakdownsTopicOf(c.RESULTS_TOPIC),
-    seriesTopic: c.SERIES_TOPIC ?? seriesTopicOf(c.RESULTS_TOPIC),
+    resultsTopic: topics.results,
+    breakdownsTopic: topics.breakdowns,
+    seriesTopic: topics.series,
     definitionsTopic: c.DEFINITIONS_TOPIC,
     graceMs: c.GRACE_PERIOD_MS,
     breakdownDimensions: c.BREAKDOWN_DIMENSIONS,

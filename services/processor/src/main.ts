@@ -1,13 +1,13 @@
 import type { Server } from 'node:http';
 import { createRedis } from '@abtest/redis-io';
 import { DefinitionsCatalog, DefinitionsWriter } from '@abtest/definitions';
-import { BREAKDOWN_AVRO_SCHEMA, buildExperimentTopology, RESULTS_AVRO_SCHEMA, SERIES_AVRO_SCHEMA } from '@abtest/experiments';
+import { buildExperimentTopology } from '@abtest/experiments';
 import { createKafka, ensureTopics } from '@abtest/kafka-io';
 import { createLogger, createMetricsRegistry, GracefulShutdown, Readiness } from '@abtest/observability';
+import { BREAKDOWN_AVRO_SCHEMA, createAvroSerializer, RESULTS_AVRO_SCHEMA, SERIES_AVRO_SCHEMA } from '@abtest/results-contract';
 import { GlobalTable, KafkaStreams } from '@abtest/streams';
 import { createApp } from './app';
 import { loadConfig } from './config';
-import { createAvroSerializer } from './results-codec';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);

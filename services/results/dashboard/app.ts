@@ -1,4 +1,5 @@
-import { ApiError, getJson, type ExperimentDetail, type ExperimentSummary } from './api-types.js';
+import type { ExperimentDetail, ExperimentSummary } from '@abtest/results-contract/api';
+import { ApiError, getJson } from './api-client.js';
 import { detailPage } from './detail-page.js';
 import { h } from './dom.js';
 import { listPage } from './list-page.js';

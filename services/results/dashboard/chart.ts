@@ -1,4 +1,4 @@
-import type { SeriesView } from './api-types.js';
+import type { SeriesView } from '@abtest/results-contract/api';
 import { h, svg } from './dom.js';
 import { percent } from './format.js';
 

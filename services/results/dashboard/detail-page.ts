@@ -1,4 +1,4 @@
-import type { BreakdownView, ExperimentDetail, VariantRow } from './api-types.js';
+import type { BreakdownView, ExperimentDetail, VariantRow } from '@abtest/results-contract/api';
 import { conversionChart, VARIANT_COLOURS } from './chart.js';
 import { h } from './dom.js';
 import { age, count, dateTime, interval, percent, pValue } from './format.js';

@@ -1,4 +1,4 @@
-import type { ExperimentSummary } from './api-types.js';
+import type { ExperimentSummary } from '@abtest/results-contract/api';
 import { h } from './dom.js';
 import { age, count, interval, percent, pValue, STATUS_LABELS } from './format.js';
 

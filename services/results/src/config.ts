@@ -2,6 +2,7 @@ import { kafkaEnvSchema, toKafkaConnectionConfig, type KafkaConnectionConfig } f
 import { redisEnvSchema, toRedisConnectionConfig, type RedisConnectionConfig } from '@abtest/redis-io';
 import { LOG_LEVELS, type LogLevel } from '@abtest/observability';
 import { envPositiveInt, parseEnv } from '@abtest/env-config';
+import { resultsTopics } from '@abtest/results-contract';
 import { z } from 'zod';
 
 const topicName = z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a Kafka topic name ([A-Za-z0-9._-]+)');
@@ -53,15 +54,16 @@ export class ResultsConfigError extends Error {
 
 export function loadConfig(env: NodeJS.ProcessEnv): ResultsConfig {
   const c = parseEnv(schema, env, ResultsConfigError);
+  const topics = resultsTopics(c.RESULTS_TOPIC, { breakdowns: c.BREAKDOWNS_TOPIC, series: c.SERIES_TOPIC });
   return {
     kafka: toKafkaConnectionConfig(c, c.KAFKA_CLIENT_ID ?? c.RESULTS_APPLICATION_ID),
     redis: toRedisConnectionConfig(c),
     redisKeyPrefix: c.REDIS_KEY_PREFIX,
     schemaRegistryUrl: c.SCHEMA_REGISTRY_URL,
     applicationId: c.RESULTS_APPLICATION_ID,
-    resultsTopic: c.RESULTS_TOPIC,
-    breakdownsTopic: c.BREAKDOWNS_TOPIC ?? `${c.RESULTS_TOPIC}-breakdowns`,
-    seriesTopic: c.SERIES_TOPIC ?? `${c.RESULTS_TOPIC}-series`,
+    resultsTopic: topics.results,
+    breakdownsTopic: topics.breakdowns,
+    seriesTopic: topics.series,
     decisionsTopic: c.DECISIONS_TOPIC,
     topicPartitions: c.RESULTS_TOPIC_PARTITIONS,
     host: c.RESULTS_HOST,

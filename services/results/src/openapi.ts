@@ -1,4 +1,4 @@
-import { apiSchemas } from '@abtest/results-view';
+import { apiSchemas } from '@abtest/results-contract';
 import { z } from 'zod';
 
 const COMPONENTS = [

@@ -10,9 +10,9 @@ import { Gauge } from 'prom-client';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { createKafka, ensureTopics } from '@abtest/kafka-io';
 import { createMetricsRegistry, GracefulShutdown, Readiness, type Logger } from '@abtest/observability';
+import { createValueDecoder } from '@abtest/results-contract';
 import {
   createResultsViewMetrics,
-  createValueDecoder,
   decisionHandler,
   LatestResultsStore,
   OutboxConsumer,

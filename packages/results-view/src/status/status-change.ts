@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { headlineComparison, srmFlagged, statusOf, totalPersons } from '../views/experiment-summary';
-import type { ResultsRecord } from '../records';
-import { significantResultSchema } from '../records';
+import { type ResultsRecord, significantResultSchema } from '@abtest/results-contract';
 
 /**
  * The fields of a results record whose changes matter downstream, as the

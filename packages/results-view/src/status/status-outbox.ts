@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { OutboxError } from '../errors';
-import type { ResultsRecord } from '../records';
+import type { ResultsRecord } from '@abtest/results-contract';
 import { ADVANCE_NOT_NEWER, ADVANCE_UNCHANGED, loadStatusScripts, type StatusScripts } from './commands';
 import type { StatusKeys } from './keys';
 import { FACET_FIELDS, facetsOf, statusSnapshot, statusSnapshotSchema, type StatusChange, type StatusFacets } from './status-change';

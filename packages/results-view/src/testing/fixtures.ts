@@ -1,10 +1,5 @@
-import type { ExperimentResults, SeriesResults, VariantMetric } from '@abtest/experiments';
+import { parseResultsRecord, type ExperimentResults, type ResultsRecord, type ResultsRecordInput as ResultsInput, type SeriesResults, type VariantMetric } from '@abtest/results-contract';
 import type { ComparisonResult } from '@abtest/stats';
-import type { z } from 'zod';
-import { parseResultsRecord, type resultsRecordSchema, type ResultsRecord } from '../records';
-
-/** What parseResultsRecord accepts: the contract, and records written before parts of it existed. */
-type ResultsInput = z.input<typeof resultsRecordSchema>;
 
 /** A conversion metric's figures over `persons` persons. */
 export function conversionMetric(metricId: string, converted: number, persons: number): VariantMetric {

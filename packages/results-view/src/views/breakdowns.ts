@@ -1,8 +1,7 @@
 import { relativeEffect, summarize } from '@abtest/stats';
 import { normalInterval, ratio } from '../intervals';
-import type { BreakdownRecord, VariantMetricRecord } from '../records';
+import type { BreakdownRecord, BreakdownView, IntervalView, VariantMetricRecord } from '@abtest/results-contract';
 import type { ExperimentEntry } from '../results-store';
-import type { BreakdownView, IntervalView } from './schemas';
 
 type SegmentVariant = BreakdownRecord['variants'][number];
 

@@ -1,14 +1,13 @@
 import { INTERVAL_LEVEL, ratio, wilsonInterval } from '../intervals';
-import type { Granularity, ResultsRecord, SeriesRecord } from '../records';
+import type { Granularity, ResultsRecord, SeriesPoint, SeriesRecord, SeriesView, VariantMetricRecord } from '@abtest/results-contract';
 import type { ExperimentEntry } from '../results-store';
-import type { SeriesPoint, SeriesView } from './schemas';
 
 const BUCKET_MS: Record<Granularity, number> = { hour: 3_600_000, day: 86_400_000 };
 /** Points per variant on the chart: enough for 3 weeks of hourly buckets, few enough for a quick SVG. */
 export const MAX_SERIES_POINTS = 500;
 const WILSON = `${INTERVAL_LEVEL * 100}% Wilson score interval of the cumulative rate`;
 
-function metricType(record: ResultsRecord, metricId: string): 'conversion' | 'value' {
+function metricType(record: ResultsRecord, metricId: string): VariantMetricRecord['metric_type'] {
   for (const variant of record.variants) {
     const metric = variant.metrics.find((m) => m.metric_id === metricId);
     if (metric) return metric.metric_type;
@@ -39,7 +38,7 @@ function cumulativeFigures(buckets: SeriesRecord[], variantId: string, metricId:
   });
 }
 
-function seriesPoint(type: 'conversion' | 'value', t: number, figures: Cumulative): SeriesPoint {
+function seriesPoint(type: VariantMetricRecord['metric_type'], t: number, figures: Cumulative): SeriesPoint {
   if (type === 'value') return { t, persons: figures.persons, converted: figures.converted, rate: ratio(figures.sum, figures.persons), lower: null, upper: null };
   const interval = wilsonInterval(figures.converted, figures.persons);
   return { t, persons: figures.persons, converted: figures.converted, rate: interval.estimate, lower: interval.lower, upper: interval.upper };

@@ -1,10 +1,9 @@
 import { ratio } from '../intervals';
-import type { Analysis, Comparison, ResultsRecord } from '../records';
+import type { Analysis, Comparison, ComparisonView, ExperimentDetail, ResultsRecord, StatisticsView, VariantMetricView, VariantRow } from '@abtest/results-contract';
 import type { ExperimentEntry } from '../results-store';
 import { breakdownViews } from './breakdowns';
 import { conversionSeries } from './conversion-series';
 import { assignedPersons, experimentSummary, headlineComparison, metricIds } from './experiment-summary';
-import type { ComparisonView, ExperimentDetail, StatisticsView, VariantMetricView, VariantRow } from './schemas';
 
 export const STATISTICS_NOT_AVAILABLE =
   'statistics not available yet: the results records carry no analysis for this experiment (it needs exposures in at least two variants and a processor that publishes statistics)';

@@ -1,6 +1,5 @@
 import { ratio } from '../intervals';
-import type { Analysis, Comparison, ResultsRecord } from '../records';
-import type { ExperimentSummary, Headline } from './schemas';
+import type { Analysis, Comparison, ExperimentSummary, Headline, ResultsRecord } from '@abtest/results-contract';
 
 /** The status: the record's own field, else the analysis', else null (statistics not published yet). */
 export function statusOf(record: ResultsRecord): ResultsRecord['status'] {

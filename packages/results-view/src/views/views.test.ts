@@ -3,7 +3,7 @@ import { contractRecord, conversionMetric, record, seriesRecord } from '../testi
 import { MAX_SERIES_POINTS } from './conversion-series';
 import { experimentDetail, STATISTICS_NOT_AVAILABLE } from './experiment-detail';
 import { experimentSummary } from './experiment-summary';
-import { experimentDetailSchema, experimentSummarySchema } from './schemas';
+import { apiSchemas } from '@abtest/results-contract';
 
 function entryOf(...records: ReturnType<typeof record>[]) {
   const store = new LatestResultsStore();
@@ -16,7 +16,7 @@ function entryOf(...records: ReturnType<typeof record>[]) {
 describe('experimentSummary', () => {
   it('should summarise a significant experiment with its headline comparison', () => {
     const summary = experimentSummary(record('winner', { updated_at: 1_000 }), 4_000);
-    expect(experimentSummarySchema.parse(summary)).toEqual(summary);
+    expect(apiSchemas.experimentSummarySchema.parse(summary)).toEqual(summary);
     expect(summary).toMatchObject({ status: 'significant', age_ms: 3_000, persons: 2000, srm_flagged: false, statistics_available: true });
     expect(summary.headline).toEqual({ metric_id: 'click', variant_id: 'green', relative_lift: { estimate: 0.2, lower: 0.05, upper: 0.35 }, sequential_p_value_adjusted: 0.03, chance_to_beat_control: 0.98, outcome: 'winner' });
   });
@@ -48,7 +48,7 @@ describe('experimentDetail', () => {
       ],
     });
     const detail = experimentDetail(entryOf(withMetrics).entry, { now: 0 });
-    expect(experimentDetailSchema.parse(detail)).toEqual(detail);
+    expect(apiSchemas.experimentDetailSchema.parse(detail)).toEqual(detail);
     expect(detail.control_variant_id).toBe('control');
     expect(detail.selected_metric).toBe('click');
     expect(detail.variants[0]).toMatchObject({ is_control: true, unique_click_rate: 0.1, total_click_rate: 110 / 1200, metrics: [{ rate: 0.1, comparison: null }] });

@@ -7,7 +7,8 @@ import { DefinitionsCatalog } from '@abtest/definitions';
  */
 import Redis from 'ioredis';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { buildExperimentTopology, type ExperimentResults } from '@abtest/experiments';
+import { buildExperimentTopology } from '@abtest/experiments';
+import { resultsTopics, type ExperimentResults } from '@abtest/results-contract';
 import { startStack, waitFor } from '@abtest/local-stack';
 import { KafkaStreams, type Logger } from '@abtest/streams';
 import { createMetricsRegistry } from '@abtest/observability';
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
     await producer.connect();
     const eventsTopic = `${run}-events`;
     const resultsTopic = `${run}-results`;
-    await admin.createTopics({ topics: [eventsTopic, resultsTopic, `${resultsTopic}-breakdowns`, `${resultsTopic}-series`].map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true });
+    await admin.createTopics({ topics: [eventsTopic, ...Object.values(resultsTopics(resultsTopic))].map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true });
     await produceRange(producer, eventsTopic, 0, EVENTS, run);
 
     const registry = createMetricsRegistry({ collectDefaultMetrics: false });

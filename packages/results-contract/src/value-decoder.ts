@@ -2,6 +2,7 @@ import { RecordDecodeError } from './errors';
 
 /** Confluent's wire format starts with this byte, then a 4-byte schema id. */
 const CONFLUENT_MAGIC_BYTE = 0;
+const SCHEMA_ID_END = 5;
 
 /** What decodes Confluent-framed Avro; `SchemaRegistry` of @kafkajs/confluent-schema-registry fits. */
 export interface AvroDecoder {
@@ -23,7 +24,7 @@ export function createValueDecoder(registry: AvroDecoder | undefined): ValueDeco
         return await registry.decode(value);
       } catch (error) {
         // The registry may be unreachable for a moment: worth another try, unlike a malformed value.
-        throw new RecordDecodeError(`cannot decode the Avro value with schema id ${value.length >= 5 ? value.readInt32BE(1) : '?'}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retriable: true });
+        throw new RecordDecodeError(`cannot decode the Avro value with schema id ${value.length >= SCHEMA_ID_END ? value.readInt32BE(1) : '?'}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retriable: true });
       }
     }
     try {

@@ -1,4 +1,4 @@
-import { createValueDecoder } from './codec';
+import { createValueDecoder } from './value-decoder';
 import { RecordDecodeError } from './errors';
 
 describe('createValueDecoder', () => {

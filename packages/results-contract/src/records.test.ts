@@ -1,7 +1,10 @@
+import type { ExperimentResults as StatsExperimentResults } from '@abtest/stats';
 import { Type } from 'avsc';
+import { z } from 'zod';
 import { RESULTS_AVRO_SCHEMA_V1 } from '../test/fixtures/results-avro-v1';
 import { breakdownRecord, COLLECTING_AT, fullResultsRecord, HOUR_MS, resultsRecordV1, seriesRecord, SIGNIFICANT_AT, STARTED_AT } from '../test/fixtures/results-records';
-import { BREAKDOWN_AVRO_SCHEMA, RESULTS_AVRO_SCHEMA, SERIES_AVRO_SCHEMA, type AvroField, type AvroNamedType } from './avro';
+import { BREAKDOWN_AVRO_SCHEMA, breakdownRecordSchema, RESULTS_AVRO_SCHEMA, resultsRecordSchema, SERIES_AVRO_SCHEMA, seriesRecordSchema, writeSchemas, type ExperimentAnalysis } from './records';
+import type { AvroField, AvroNamedType, AvroSchema } from './shape';
 
 /** Every field of a record schema by its path, with the fields of the records nested in it (directly or as array items). */
 function fieldsByPath(schema: AvroNamedType, prefix = ''): Map<string, AvroField> {
@@ -86,5 +89,60 @@ describe('Avro schemas > breakdowns and series', () => {
     const type = Type.forSchema(SERIES_AVRO_SCHEMA);
     const record = seriesRecord();
     expect(type.fromBuffer(type.toBuffer(record))).toEqual(record);
+  });
+});
+
+/** The field paths of a zod object schema, with those of the objects nested in it (directly, as list items, or nullable). */
+function zodPaths(schema: z.ZodType, prefix = ''): string[] {
+  const inner = schema instanceof z.ZodNullable ? schema.unwrap() : schema instanceof z.ZodArray ? schema.element : schema;
+  if (!(inner instanceof z.ZodObject)) return [];
+  return Object.entries(inner.shape as Record<string, z.ZodType>).flatMap(([name, field]) => [`${prefix}${name}`, ...zodPaths(field, `${prefix}${name}.`)]);
+}
+
+/** The same for an Avro schema; a named type referred to by name is looked up among those defined before. */
+function avroPaths(type: AvroSchema, prefix = '', defined = new Map<string, AvroNamedType>()): string[] {
+  const union = Array.isArray(type) ? type.find((t) => t !== 'null') : type;
+  const inner = typeof union === 'object' && !Array.isArray(union) && union.type === 'array' ? union.items : union;
+  const record = typeof inner === 'string' ? defined.get(inner) : typeof inner === 'object' && !Array.isArray(inner) && inner.type === 'record' ? inner : undefined;
+  if (!record) return [];
+  defined.set(record.name, record);
+  return record.fields.flatMap((field) => [`${prefix}${field.name}`, ...avroPaths(field.type, `${prefix}${field.name}.`, defined)]);
+}
+
+/** Compile-time: A and B are the same type. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameAnalysis: Same<ExperimentAnalysis, StatsExperimentResults> = true;
+
+describe('Contract > one definition', () => {
+  const topics = [
+    ['results', RESULTS_AVRO_SCHEMA, writeSchemas.results, resultsRecordSchema, () => fullResultsRecord(SIGNIFICANT_AT)],
+    ['breakdown', BREAKDOWN_AVRO_SCHEMA, writeSchemas.breakdown, breakdownRecordSchema, breakdownRecord],
+    ['series', SERIES_AVRO_SCHEMA, writeSchemas.series, seriesRecordSchema, seriesRecord],
+  ] as const;
+
+  it.each(topics)('should have the same fields in the Avro schema and the zod schemas of the %s record', (_, avro, write, read) => {
+    const fields = avroPaths(avro);
+    expect(fields.length).toBeGreaterThan(10);
+    expect(zodPaths(write)).toEqual(fields);
+    // The reader's schema wraps fields with defaults (absent → null): its top-level fields are the same.
+    expect(Object.keys(read.shape)).toEqual(avro.fields.map((f) => f.name));
+  });
+
+  it.each(topics)('should carry a %s record through the writer schema, Avro and the parser unchanged', (_, avro, write, read, fixture) => {
+    const record = fixture();
+    const type = Type.forSchema(avro);
+    expect(write.parse(record)).toEqual(record);
+    expect(read.parse(type.fromBuffer(type.toBuffer(write.parse(record))))).toEqual(record);
+  });
+
+  it('should type the analysis exactly as @abtest/stats computes it', () => {
+    expect(sameAnalysis).toBe(true);
+  });
+
+  it('should read a version 1 record resolved by the current schema with its Avro defaults', () => {
+    const v1 = Type.forSchema(RESULTS_AVRO_SCHEMA_V1);
+    const current = Type.forSchema(RESULTS_AVRO_SCHEMA);
+    const resolved = current.fromBuffer(v1.toBuffer(resultsRecordV1()), current.createResolver(v1));
+    expect(resultsRecordSchema.parse(resolved)).toMatchObject({ status: null, variants: [{ persons: 0, metrics: [] }], data_quality: { variant_switchers: 0 } });
   });
 });

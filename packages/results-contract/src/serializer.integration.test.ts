@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { BREAKDOWN_AVRO_SCHEMA, RESULTS_AVRO_SCHEMA, SERIES_AVRO_SCHEMA } from '@abtest/experiments';
 import { z } from 'zod';
-// Relative imports: test fixtures are not part of @abtest/experiments' API.
-import { RESULTS_AVRO_SCHEMA_V1 } from '../../../packages/experiments/test/fixtures/results-avro-v1';
-import { breakdownRecord, fullResultsRecord, resultsRecordV1, seriesRecord, SIGNIFICANT_AT } from '../../../packages/experiments/test/fixtures/results-records';
-import { createAvroSerializer, IncompatibleSchemaError } from './results-codec';
+import { RESULTS_AVRO_SCHEMA_V1 } from '../test/fixtures/results-avro-v1';
+import { breakdownRecord, fullResultsRecord, resultsRecordV1, seriesRecord, SIGNIFICANT_AT } from '../test/fixtures/results-records';
+import { IncompatibleSchemaError } from './errors';
+import { BREAKDOWN_AVRO_SCHEMA, RESULTS_AVRO_SCHEMA, SERIES_AVRO_SCHEMA } from './records';
+import { createAvroSerializer } from './serializer';
 
 /** Set by the integration project's global setup. */
 function registryUrl(): string {

@@ -1,6 +1,8 @@
 import { COMPATIBILITY as COMPATIBILITY_LEVELS, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import type { Serializer } from '@abtest/streams';
 import { z } from 'zod';
+import { IncompatibleSchemaError } from './errors';
+import type { AvroNamedType } from './shape';
+import { valueSubject } from './topics';
 
 const REGISTER_ATTEMPTS = 5;
 /** New fields must have defaults, so consumers with the previous schema keep reading. */
@@ -11,17 +13,8 @@ const REGISTRY_CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 const HTTP_NOT_FOUND = 404;
 const compatibilityAnswer = z.object({ is_compatible: z.boolean(), messages: z.array(z.string()).optional() });
 
-/** An Avro record schema as JSON (the schemas of @abtest/experiments). */
-export interface AvroRecordSchema {
-  type: 'record';
-  name: string;
-}
-
-/** The registry refuses the schema under the subject's compatibility: a code change is needed, not a retry. */
-export class IncompatibleSchemaError extends Error {
-  override readonly name = 'IncompatibleSchemaError';
-  readonly retriable = false;
-}
+/** Encodes a record value for a topic; null (a tombstone) stays null. Fits @abtest/streams' Serializer. */
+export type ValueSerializer = (value: unknown) => Buffer | string | null | Promise<Buffer | string | null>;
 
 /**
  * Encodes a topic's values: Avro in Confluent's wire format with `schema`
@@ -32,10 +25,10 @@ export class IncompatibleSchemaError extends Error {
  *   incompatible with the subject's latest version; the last error after
  *   REGISTER_ATTEMPTS failed attempts otherwise.
  */
-export async function createAvroSerializer(topic: string, schema: AvroRecordSchema, registryUrl: string | undefined): Promise<Serializer> {
+export async function createAvroSerializer(topic: string, schema: AvroNamedType, registryUrl: string | undefined): Promise<ValueSerializer> {
   if (!registryUrl) return (value) => (value === null ? null : JSON.stringify(value));
   const registry = new SchemaRegistry({ host: registryUrl });
-  const id = await registerWithRetry(registryUrl, registry, `${topic}-value`, schema);
+  const id = await registerWithRetry(registryUrl, registry, valueSubject(topic), schema);
   return (value) => (value === null ? null : registry.encode(id, value));
 }
 
@@ -47,7 +40,7 @@ export async function createAvroSerializer(topic: string, schema: AvroRecordSche
  * answers them with HTTP 409, as it does an incompatible schema: hence the
  * explicit compatibility check first, whose refusal is not retried).
  */
-async function registerWithRetry(registryUrl: string, registry: SchemaRegistry, subject: string, schema: AvroRecordSchema): Promise<number> {
+async function registerWithRetry(registryUrl: string, registry: SchemaRegistry, subject: string, schema: AvroNamedType): Promise<number> {
   const text = JSON.stringify(schema);
   for (let attempt = 1; ; attempt++) {
     try {

@@ -1,10 +1,14 @@
 /**
- * The shapes of the JSON API, as zod schemas: the view functions return
- * their inferred types, and the service's OpenAPI document is generated
- * from the same schemas (each `meta({ id })` becomes a component).
+ * The shapes of the JSON API, as zod schemas: @abtest/results-view's view
+ * functions return their inferred types, the results service's OpenAPI
+ * document is generated from them (each `meta({ id })` becomes a
+ * component), and the dashboard imports the types (entry
+ * `@abtest/results-contract/api`: zod only, safe for the browser build).
+ * Enumerations are the records' (records.ts, analysis.ts).
  */
 import { z } from 'zod';
-import { experimentStatusSchema } from '../records';
+import { DIRECTIONS, OUTCOMES, METRIC_TYPES } from './analysis';
+import { experimentStatusSchema, GRANULARITIES, significantResultSchema } from './records';
 
 const nullableNumber = z.number().nullable();
 
@@ -24,7 +28,7 @@ export const headlineSchema = z
     relative_lift: intervalSchema.describe('Relative lift of the variant over the control with its always-valid confidence sequence'),
     sequential_p_value_adjusted: nullableNumber,
     chance_to_beat_control: nullableNumber,
-    outcome: z.enum(['winner', 'loser']).nullable(),
+    outcome: z.enum(OUTCOMES).nullable(),
   })
   .meta({ id: 'Headline', description: 'The comparison that summarises the experiment: the significant one, else the most promising variant on the first metric' });
 
@@ -66,14 +70,14 @@ export const comparisonViewSchema = z
     fixed_horizon_p_value: nullableNumber,
     chance_to_beat_control: nullableNumber,
     significant: z.boolean(),
-    direction: z.enum(['increase', 'decrease']).nullable(),
-    verdict: z.enum(['winner', 'loser', 'inconclusive']),
+    direction: z.enum(DIRECTIONS).nullable(),
+    verdict: z.enum([...OUTCOMES, 'inconclusive']),
   })
   .meta({ id: 'Comparison', description: 'A variant against the control on one metric' });
 
 export const variantMetricViewSchema = z.object({
   metric_id: z.string(),
-  metric_type: z.enum(['conversion', 'value']),
+  metric_type: z.enum(METRIC_TYPES),
   persons: z.number().describe('persons assigned to the variant: the denominator of rate (unique views for records without assignments)'),
   persons_converted: nullableNumber,
   rate: nullableNumber.describe('conversion rate (conversion metrics) or mean per person (value metrics)'),
@@ -130,7 +134,7 @@ export const seriesViewSchema = z
   .object({
     source: z.enum(['series', 'results_history', 'none']).describe('series: the series topic; results_history: results records this instance has seen; none: nothing to draw yet'),
     description: z.string(),
-    granularity: z.enum(['hour', 'day']).nullable(),
+    granularity: z.enum(GRANULARITIES).nullable(),
     metric_id: z.string().nullable(),
     interval: z.string().describe('what the band is'),
     variants: z.array(z.object({ variant_id: z.string(), variant_name: z.string(), points: z.array(seriesPointSchema) })),
@@ -167,9 +171,7 @@ export const experimentDetailSchema = z
     selected_metric: z.string().nullable().describe('the metric of the series and breakdowns (query parameter `metric`, else the headline metric)'),
     variants: z.array(variantRowSchema),
     statistics: statisticsViewSchema,
-    significant_result: z
-      .object({ variant_id: z.string(), metric_id: z.string(), outcome: z.enum(['winner', 'loser']), direction: z.enum(['increase', 'decrease']), sequential_p_value_adjusted: z.number() })
-      .nullable(),
+    significant_result: significantResultSchema.nullable(),
     data_quality: z.object({ clicks_on_unviewed_variants: z.number(), variant_switchers: nullableNumber }),
     series: seriesViewSchema,
     breakdowns: z.array(breakdownViewSchema),

@@ -1,0 +1,81 @@
+/**
+ * The `analysis` of a results record: @abtest/stats' ExperimentResults
+ * (analyzeExperiment), a record nested in the results schema.
+ */
+import { about, arrayOf, boolean, double, long, named, nullable, oneOf, record, string, timestamp } from './shape';
+
+export const METRIC_TYPES = ['conversion', 'value'] as const;
+export const DIRECTIONS = ['increase', 'decrease'] as const;
+export const OUTCOMES = ['winner', 'loser'] as const;
+export const EXPERIMENT_STATUSES = ['collecting', 'significant', 'invalid_srm'] as const;
+
+export const nullableDouble = (doc?: string) => nullable(double(doc));
+
+/** An estimate with its interval and confidence sequence at level 1 - alpha. */
+const EFFECT = record('EffectResult', {
+  estimate: nullableDouble(),
+  std_error: nullableDouble(),
+  ci_lower: nullableDouble(),
+  ci_upper: nullableDouble(),
+  cs_lower: nullableDouble(),
+  cs_upper: nullableDouble(),
+});
+
+const ARM = record('ArmResult', { n: long(), mean: nullableDouble(), std_dev: nullableDouble() });
+
+const SRM = record('SrmResult', {
+  chi_square: nullableDouble(),
+  df: long(),
+  p_value: nullableDouble(),
+  checked: boolean('True once every variant has at least srmMinPersons persons'),
+  flagged: boolean('checked and p_value < srmThreshold'),
+  variants: arrayOf(record('SrmVariant', { variant_id: string(), persons: long(), expected_persons: double() })),
+});
+
+const COMPARISON = record('ComparisonResult', {
+  variant_id: string(),
+  metric_id: string(),
+  metric_type: oneOf(METRIC_TYPES),
+  control: ARM,
+  variant: named(ARM),
+  absolute_difference: about(EFFECT, 'variant mean - control mean'),
+  relative_lift: about(named(EFFECT), '(variant mean - control mean) / control mean; null when the control mean is 0'),
+  welch_t: nullableDouble(),
+  welch_df: nullableDouble(),
+  fixed_horizon_p_value: nullableDouble(),
+  sequential_p_value: nullableDouble(),
+  sequential_p_value_running_min: nullableDouble(),
+  sequential_p_value_adjusted: nullableDouble('The running minimum after the Holm or Benjamini–Hochberg adjustment'),
+  sequential_significant: boolean(),
+  direction: nullable(oneOf(DIRECTIONS, 'null without a difference')),
+  chance_to_beat_control: nullableDouble(),
+  risk_variant: nullableDouble(),
+  risk_control: nullableDouble(),
+});
+
+export const SIGNIFICANT_RESULT = record('SignificantResult', {
+  variant_id: string(),
+  metric_id: string(),
+  outcome: oneOf(OUTCOMES),
+  direction: oneOf(DIRECTIONS),
+  sequential_p_value_adjusted: double(),
+});
+
+export const ANALYSIS = record(
+  'ExperimentAnalysis',
+  {
+    experiment_id: string(),
+    computed_at: timestamp(),
+    control_variant_id: string(),
+    runtime_ms: long(),
+    alpha: double(),
+    correction_method: oneOf(['holm', 'bh']),
+    sequential_tuning_parameter: double('N*: the total sample size at which the confidence sequence is tightest'),
+    srm: about(SRM, 'Sample-ratio mismatch check'),
+    comparisons: about(arrayOf(COMPARISON), 'One per non-control variant and metric'),
+    status: oneOf(EXPERIMENT_STATUSES),
+    status_reason: string(),
+    significant_result: about(nullable(SIGNIFICANT_RESULT), 'The most significant comparison when status is significant'),
+  },
+  { doc: 'The statistics of @abtest/stats (analyzeExperiment)' },
+);
