@@ -2,7 +2,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { parseBreakdownRecord, parseResultsRecord, parseSeriesRecord, RecordDecodeError, type ResultsRecord, type ResultsTopics, type ValueDecoder } from '@abtest/results-contract';
 import type { ResultsViewMetrics } from './metrics';
 import type { LatestResultsStore } from './results-store';
-import { retry } from './retry';
+import { retry } from '@abtest/retry';
 
 export interface FeedLogger {
   info(context: object, message: string): void;

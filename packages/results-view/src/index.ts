@@ -6,7 +6,6 @@
  */
 export { ResultsViewError, SlackDeliveryError, OutboxError } from './errors';
 export { wilsonInterval, normalInterval, Z_95, INTERVAL_LEVEL, type Interval } from './intervals';
-export { retry, type RetryOptions } from './retry';
 export { LatestResultsStore, MAX_HISTORY_POINTS, type ExperimentEntry, type HistoryPoint, type StoreChange, type StoreListener } from './results-store';
 export { ResultsFeed, type ResultsFeedOptions, type FeedLogger } from './feed';
 export { createResultsViewMetrics, type ResultsViewMetrics } from './metrics';

@@ -1,5 +1,5 @@
 import { SlackDeliveryError } from '../errors';
-import { retry, type RetryListener, type RetryOptions } from '../retry';
+import { retry, type RetryPolicy } from '@abtest/retry';
 import type { SlackMessage } from './slack-message';
 
 export interface SlackWebhookOptions {
@@ -8,11 +8,11 @@ export interface SlackWebhookOptions {
   /** Per call. Default 10000. */
   timeoutMs?: number;
   /** Tries per message before it is left for a later delivery. */
-  retry?: Omit<RetryOptions, 'signal'>;
-  onRetry?: RetryListener;
+  retry?: Omit<RetryPolicy, 'signal' | 'onRetry'>;
+  onRetry?: RetryPolicy['onRetry'];
 }
 
-export const SLACK_RETRY_DEFAULTS: Omit<RetryOptions, 'signal'> = { attempts: 5, initialDelayMs: 500, maxDelayMs: 8_000 };
+export const SLACK_RETRY_DEFAULTS: Omit<RetryPolicy, 'signal' | 'onRetry'> = { attempts: 5, initialDelayMs: 500, maxDelayMs: 8_000 };
 const DEFAULT_TIMEOUT_MS = 10_000;
 const SECOND_MS = 1_000;
 
