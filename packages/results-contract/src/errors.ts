@@ -22,3 +22,11 @@ export class RecordDecodeError extends ResultsContractError {
 export class IncompatibleSchemaError extends ResultsContractError {
   override readonly name = 'IncompatibleSchemaError';
 }
+
+/** The registry did not answer a request as it should (down, starting, a conflict of instances registering at once): retriable. */
+export class SchemaRegistryError extends ResultsContractError {
+  override readonly name = 'SchemaRegistryError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { retriable: true, ...options });
+  }
+}

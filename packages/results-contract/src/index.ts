@@ -4,7 +4,7 @@
  * (types, Avro schemas and zod parsers from one definition), the topic
  * names, the registry serializer and decoder, and the API's JSON shapes.
  */
-export { ResultsContractError, RecordDecodeError, IncompatibleSchemaError, type ResultsContractErrorOptions } from './errors';
+export { ResultsContractError, RecordDecodeError, IncompatibleSchemaError, SchemaRegistryError, type ResultsContractErrorOptions } from './errors';
 export {
   RESULTS_AVRO_SCHEMA,
   BREAKDOWN_AVRO_SCHEMA,

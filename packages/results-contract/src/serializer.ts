@@ -1,13 +1,14 @@
 import { COMPATIBILITY as COMPATIBILITY_LEVELS, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { retry } from '@abtest/retry';
 import { z } from 'zod';
-import { IncompatibleSchemaError } from './errors';
+import { IncompatibleSchemaError, SchemaRegistryError } from './errors';
 import type { AvroNamedType } from './shape';
 import { valueSubject } from './topics';
 
-const REGISTER_ATTEMPTS = 5;
+/** Registration is tried 5 times, 200 ms apart and growing: a registry still starting, or instances registering at once. */
+const REGISTER_RETRY = { attempts: 5, initialDelayMs: 200, maxDelayMs: 2_000 } as const;
 /** New fields must have defaults, so consumers with the previous schema keep reading. */
 const COMPATIBILITY = COMPATIBILITY_LEVELS.BACKWARD;
-const REGISTER_BACKOFF_MS = 200;
 const REGISTRY_CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 /** Confluent's answer for a subject without versions; Apicurio answers `is_compatible: true` instead. */
 const HTTP_NOT_FOUND = 404;
@@ -23,7 +24,7 @@ export type ValueSerializer = (value: unknown) => Buffer | string | null | Promi
  *
  * @throws IncompatibleSchemaError at once when the registry finds the schema
  *   incompatible with the subject's latest version; the last error after
- *   REGISTER_ATTEMPTS failed attempts otherwise.
+ *   REGISTER_RETRY's attempts otherwise.
  */
 export async function createAvroSerializer(topic: string, schema: AvroNamedType, registryUrl: string | undefined): Promise<ValueSerializer> {
   if (!registryUrl) return (value) => (value === null ? null : JSON.stringify(value));
@@ -42,17 +43,16 @@ export async function createAvroSerializer(topic: string, schema: AvroNamedType,
  */
 async function registerWithRetry(registryUrl: string, registry: SchemaRegistry, subject: string, schema: AvroNamedType): Promise<number> {
   const text = JSON.stringify(schema);
-  for (let attempt = 1; ; attempt++) {
-    try {
+  // The schema registry client's own errors carry no retriable flag: they are retried too (a 409 of two instances registering at once).
+  return retry(
+    async () => {
       await setCompatibility(registryUrl, subject, COMPATIBILITY);
       await checkCompatible(registryUrl, subject, schema.name, text);
       const { id } = await registry.register({ type: SchemaType.AVRO, schema: text }, { subject, compatibility: COMPATIBILITY });
       return id;
-    } catch (error) {
-      if (attempt >= REGISTER_ATTEMPTS || error instanceof IncompatibleSchemaError) throw error;
-      await new Promise((resolve) => setTimeout(resolve, REGISTER_BACKOFF_MS * attempt));
-    }
-  }
+    },
+    { ...REGISTER_RETRY, retryUnknown: true },
+  );
 }
 
 async function checkCompatible(registryUrl: string, subject: string, name: string, schema: string): Promise<void> {
@@ -62,7 +62,7 @@ async function checkCompatible(registryUrl: string, subject: string, name: strin
     body: JSON.stringify({ schema }),
   });
   if (response.status === HTTP_NOT_FOUND) return;
-  if (!response.ok) throw new Error(`checking schema ${name} against subject ${subject} failed: HTTP ${response.status} ${await response.text()}`);
+  if (!response.ok) throw new SchemaRegistryError(`checking schema ${name} against subject ${subject} failed: HTTP ${response.status} ${await response.text()}`);
   const answer = compatibilityAnswer.parse(await response.json());
   if (answer.is_compatible) return;
   const details = answer.messages?.length ? answer.messages.join('; ') : 'the registry gave no details';
@@ -77,5 +77,5 @@ async function setCompatibility(registryUrl: string, subject: string, compatibil
     headers: { 'Content-Type': REGISTRY_CONTENT_TYPE },
     body: JSON.stringify({ compatibility }),
   });
-  if (!response.ok) throw new Error(`setting compatibility ${compatibility} on subject ${subject} failed: HTTP ${response.status} ${await response.text()}`);
+  if (!response.ok) throw new SchemaRegistryError(`setting compatibility ${compatibility} on subject ${subject} failed: HTTP ${response.status} ${await response.text()}`);
 }
