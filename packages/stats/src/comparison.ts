@@ -14,6 +14,7 @@ import {
   sequentialTest,
   sideOf,
   type Intersection,
+  type Interval,
   type SequentialResult,
 } from './sequential';
 import type { ArmSummary } from './sufficient-statistics';
@@ -67,27 +68,29 @@ function infer(effect: Effect | null, df: number | null, totalPersons: number, s
 }
 
 /** This update's confidence sequence, when defined and finite. */
-function currentSequence(inference: Inference | null): { lower: number; upper: number } | null {
+function currentSequence(inference: Inference | null): Interval | null {
   if (inference === null) return null;
   const { csLower, csUpper } = inference.sequential;
   return Number.isFinite(csLower) && Number.isFinite(csUpper) ? { lower: csLower, upper: csUpper } : null;
 }
 
 /** Once monitoring started the reported sequence is the running intersection, before it the current one. */
-function reportedSequence(inference: Inference | null, running: CarriedComparison['absolute'], monitoring: boolean): Intersection {
+function reportedSequence(inference: Inference | null, running: Interval | null, monitoring: boolean): Intersection {
   const current = currentSequence(inference);
   return monitoring ? intersectConfidenceSequences(running, current) : { interval: current, conflict: false };
 }
 
+/** The carried intersection stays reported even at an update where the effect is undefined. */
 function effectResult(inference: Inference | null, sequence: Intersection): EffectResult {
-  const interval = sequence.interval;
-  const effect = inference === null ? { ...EMPTY_EFFECT } : {
+  const cs = { cs_lower: sequence.interval?.lower ?? null, cs_upper: sequence.interval?.upper ?? null };
+  if (inference === null) return { ...EMPTY_EFFECT, ...cs };
+  return {
     estimate: finiteOrNull(inference.effect.estimate),
     std_error: finiteOrNull(inference.effect.standardError),
     ci_lower: finiteOrNull(inference.fixed.ciLower),
     ci_upper: finiteOrNull(inference.fixed.ciUpper),
+    ...cs,
   };
-  return { ...effect, cs_lower: interval?.lower ?? null, cs_upper: interval?.upper ?? null };
 }
 
 function directionOf(estimate: number | null): 'increase' | 'decrease' | null {
