@@ -3,22 +3,12 @@
  * (running minima, running intersections of the confidence sequences, the
  * SRM running minimum) and when it restarts.
  */
+import { abConfig, conv } from '../test/helpers/experiments';
 import { mulberry32 } from '../test/helpers/prng';
 import { analyzeExperiment } from './analyze';
 import type { ComparisonResult, ExperimentConfig, ExperimentResults, SufficientStatistics } from './types';
 
-const config: ExperimentConfig = {
-  experimentId: 'checkout-button',
-  variants: [
-    { id: 'A', weight: 1 },
-    { id: 'B', weight: 1 },
-  ],
-  controlVariantId: 'A',
-  metrics: [{ id: 'purchase', type: 'conversion' }],
-  startTime: 0,
-};
-
-const conv = (n: number, converted: number): SufficientStatistics => ({ n, sum: converted, sumSquares: converted });
+const config: ExperimentConfig = abConfig('checkout-button');
 
 function update(control: SufficientStatistics, variant: SufficientStatistics, previous: ExperimentResults | null, patch: Partial<ExperimentConfig> = {}) {
   return analyzeExperiment({ config: { ...config, ...patch }, stats: { A: { purchase: control }, B: { purchase: variant } }, now: 1 }, previous);

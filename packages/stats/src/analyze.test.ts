@@ -1,8 +1,9 @@
+import { conv } from '../test/helpers/experiments';
 import { growthbookFixtures } from '../test/helpers/fixtures';
 import { analyzeExperiment } from './analyze';
 import { adjustPValues } from './corrections';
 import { StatsInputError } from './errors';
-import type { ExperimentConfig, ExperimentInput, SufficientStatistics } from './types';
+import type { ExperimentConfig, ExperimentInput } from './types';
 
 const DAY = 86_400_000;
 
@@ -22,7 +23,6 @@ const config: ExperimentConfig = {
   minPersonsPerVariant: 100,
 };
 
-const conv = (n: number, converted: number): SufficientStatistics => ({ n, sum: converted, sumSquares: converted });
 
 function input(stats: ExperimentInput['stats'], patch: Partial<ExperimentConfig> = {}, now = 2 * DAY): ExperimentInput {
   return { config: { ...config, ...patch }, stats, now };

@@ -2,11 +2,11 @@
  * Primary, secondary and guardrail metrics (issue #13, item 2), through
  * analyzeExperiment.
  */
+import { conv } from '../test/helpers/experiments';
 import { analyzeExperiment } from './analyze';
 import { adjustPValues } from './corrections';
-import type { ExperimentConfig, ExperimentInput, MetricConfig, SufficientStatistics } from './types';
+import type { ExperimentConfig, ExperimentInput, MetricConfig } from './types';
 
-const conv = (n: number, converted: number): SufficientStatistics => ({ n, sum: converted, sumSquares: converted });
 const N = 100_000;
 
 const metrics: MetricConfig[] = [
