@@ -16,8 +16,10 @@ TypeScript implementation: scipy.stats distributions (plus 40-digit mpmath
 values for the Student t distribution, where SciPy 1.10's ppf is only good to
 about 2e-9), scipy.stats.chisquare,
 scipy.stats.ttest_ind_from_stats, statsmodels' CompareMeans on raw per-person
-data, statsmodels' multipletests, and scipy.integrate.quad for the Bayesian
-expected loss.
+data, statsmodels' multipletests, scipy.integrate.quad for the Bayesian
+expected loss and for the one-sided (half-normal mixture) sequential
+p-value of the guardrails, and scipy.special.gammaln (plus 40-digit mpmath)
+for the Dirichlet-multinomial Bayes factor of the sequential SRM test.
 """
 
 import json
@@ -29,7 +31,7 @@ import mpmath
 import numpy as np
 import scipy
 import statsmodels
-from scipy import integrate, stats
+from scipy import integrate, special, stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
@@ -296,6 +298,83 @@ def srm():
     write("scipy-srm.json", {"metadata": metadata("scipy.stats.chisquare goodness of fit"), "cases": cases})
 
 
+def srm_log_bayes_factor(observed, weights, concentration, lgamma, log):
+    """ln BF = ln B(a0 + n) - ln B(a0) - sum n_i ln theta_i, B(a) = prod Gamma(a_i) / Gamma(sum a),
+    a0 = concentration * theta (Lindon & Malek 2022), written out term by term."""
+    theta = [w / sum(weights) for w in weights]
+    a0 = [concentration * t for t in theta]
+    log_b_posterior = sum(lgamma(a + n) for a, n in zip(a0, observed)) - lgamma(sum(a0) + sum(observed))
+    log_b_prior = sum(lgamma(a) for a in a0) - lgamma(sum(a0))
+    return log_b_posterior - log_b_prior - sum(n * log(t) for n, t in zip(observed, theta))
+
+
+def srm_sequential():
+    cases = []
+    for observed, weights, concentration in [
+        ([0, 0], [1, 1], 100),
+        ([3, 1], [1, 1], 100),
+        ([50, 60], [1, 1], 100),
+        ([100, 120], [0.5, 0.5], 100),
+        ([1, 30], [1, 1], 100),
+        ([5000, 5200], [1, 1], 100),
+        ([10000, 10510], [1, 1], 100),
+        ([10000, 10510], [1, 1], 1000),
+        ([10000, 10510], [1, 1], 10000),
+        ([3300, 3350, 3400], [1, 1, 1], 100),
+        ([2000, 5800, 2200], [0.2, 0.6, 0.2], 100),
+        ([5020, 2950, 2030], [50, 30, 20], 100),
+        ([1000, 1300], [1, 1], 100),
+        ([0, 40], [1, 1], 100),
+        ([520000, 480000], [1, 1], 100),
+        ([2500123, 2499877], [1, 1], 100),
+        ([9, 2, 1], [1, 1, 2], 7.5),
+    ]:
+        # mpmath at 40 digits: float gammaln loses about 1e-16 * N ln N to cancellation at large N.
+        exact = srm_log_bayes_factor(observed, [mpmath.mpf(w) for w in weights], mpmath.mpf(concentration), mpmath.loggamma, mpmath.log)
+        cases.append(
+            {
+                "observed": observed,
+                "weights": weights,
+                "concentration": concentration,
+                "log_bayes_factor_scipy": float(srm_log_bayes_factor(observed, weights, concentration, special.gammaln, math.log)),
+                "log_bayes_factor_mp": float(exact),
+                "p_value": float(mpmath.exp(min(0, -exact))),
+            }
+        )
+    write(
+        "scipy-srm-sequential.json",
+        {"metadata": metadata("Dirichlet-multinomial Bayes factor of the sequential SRM test: scipy.special.gammaln and 40-digit mpmath.loggamma"), "cases": cases},
+    )
+
+
+def one_sided_sequential():
+    """1 / M+ with M+ the half-normal mixture of exp(theta z - theta^2 / 2) over theta > 0,
+    mixing variance r = n rho^2 (GrowthBook's rho for alpha and N*), by numerical integration."""
+    cases = []
+    for z, alpha, tuning, n in [
+        (0.0, 0.05, 5000, 5000),
+        (1.0, 0.05, 5000, 5000),
+        (1.9, 0.05, 5000, 100),
+        (2.2, 0.05, 5000, 500),
+        (2.5, 0.05, 5000, 2000),
+        (2.8, 0.05, 5000, 5000),
+        (3.2, 0.05, 5000, 20000),
+        (-1.5, 0.05, 5000, 5000),
+        (4.0, 0.01, 10000, 800),
+        (6.0, 0.1, 5000, 100000),
+        (-4.0, 0.05, 5000, 5000),
+    ]:
+        minus_two_log_alpha = -2 * math.log(alpha)
+        r = (minus_two_log_alpha + math.log(minus_two_log_alpha + 1)) / tuning * n
+        density = lambda t: math.exp(t * z - t * t / 2) * 2 * stats.norm.pdf(t, 0, math.sqrt(r))
+        mixture, _ = integrate.quad(density, 0, np.inf, epsabs=0, epsrel=1e-13, limit=200)
+        cases.append({"z": z, "alpha": alpha, "tuning": tuning, "n": n, "p_value": min(1.0, 1 / mixture)})
+    write(
+        "scipy-sequential-one-sided.json",
+        {"metadata": metadata("One-sided always-valid p-value: half-normal mixture by scipy.integrate.quad"), "cases": cases},
+    )
+
+
 def corrections():
     families = [
         [0.01, 0.04, 0.03, 0.005],
@@ -317,6 +396,8 @@ def main():
     welch()
     bayesian()
     srm()
+    srm_sequential()
+    one_sided_sequential()
     corrections()
 
 

@@ -1,8 +1,9 @@
+import { conv } from '../test/helpers/experiments';
 import { growthbookFixtures } from '../test/helpers/fixtures';
 import { analyzeExperiment } from './analyze';
 import { adjustPValues } from './corrections';
 import { StatsInputError } from './errors';
-import type { ExperimentConfig, ExperimentInput, SufficientStatistics } from './types';
+import type { ExperimentConfig, ExperimentInput } from './types';
 
 const DAY = 86_400_000;
 
@@ -22,7 +23,6 @@ const config: ExperimentConfig = {
   minPersonsPerVariant: 100,
 };
 
-const conv = (n: number, converted: number): SufficientStatistics => ({ n, sum: converted, sumSquares: converted });
 
 function input(stats: ExperimentInput['stats'], patch: Partial<ExperimentConfig> = {}, now = 2 * DAY): ExperimentInput {
   return { config: { ...config, ...patch }, stats, now };
@@ -136,7 +136,7 @@ describe('analyzeExperiment > status', () => {
     expect(sticky.srm.flagged).toBe(true);
     expect(sticky.srm.p_value).toBeGreaterThan(0.001);
     expect(sticky.status).toBe('invalid_srm');
-    expect(sticky.status_reason).toMatch(/detected at an earlier update/);
+    expect(sticky.status_reason).toMatch(/a running minimum, so the flag is permanent; chi-square p-value now 0.72/);
   });
 
   it('should not check SRM until every variant has the minimum persons', () => {
@@ -162,7 +162,7 @@ describe('analyzeExperiment > status', () => {
   it('should report no significance when nothing is significant', () => {
     const r = analyzeExperiment(input({ control: { purchase: conv(5000, 500) }, green: { purchase: conv(5000, 510) } }));
     expect(r.status).toBe('collecting');
-    expect(r.status_reason).toMatch(/no comparison significant at alpha 0.05 after holm correction/);
+    expect(r.status_reason).toMatch(/no primary comparison significant at alpha 0.05 after holm correction/);
   });
 });
 

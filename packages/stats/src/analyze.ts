@@ -1,15 +1,18 @@
 /**
  * The package's entry point: sufficient statistics in, one results record out.
  */
+import { carriedState, comparisonKey } from './carried-state';
 import { compareArms, type ComparisonDraft } from './comparison';
 import { isRecord, requireFinite, resolveConfig, type ResolvedConfig } from './config';
-import { adjustPValues } from './corrections';
 import { StatsInputError } from './errors';
+import { guardrailFailures, judgeComparisons } from './metric-roles';
 import { finiteOrNull } from './numbers';
+import { runningMinimum } from './sequential';
 import { srmTest } from './srm';
+import { srmSequentialTest } from './srm-sequential';
 import { decideStatus } from './status';
 import { EMPTY_STATISTICS, summarize, validateStatistics } from './sufficient-statistics';
-import type { ComparisonResult, ExperimentInput, ExperimentResults, SrmResult, SufficientStatistics } from './types';
+import type { ExperimentInput, ExperimentResults, SrmResult, SufficientStatistics } from './types';
 
 type StatisticsTable = Map<string, Map<string, SufficientStatistics>>;
 
@@ -50,32 +53,25 @@ function personsOf(table: StatisticsTable, variantId: string): number {
   return persons;
 }
 
-/** SRM stays flagged once detected: a broken assignment is to be investigated, not waited out (else alerts flip with the noise). */
-function srmResult(config: ResolvedConfig, persons: number[], flaggedBefore: boolean): SrmResult {
-  const test = srmTest(persons, config.variants.map((v) => v.weight));
+/**
+ * The chi-square p-value is informative; the flag comes from the anytime-valid
+ * test's running minimum, so it is permanent by construction and its
+ * lifetime false-alarm rate is at most srmThreshold however often this runs.
+ */
+function srmResult(config: ResolvedConfig, persons: number[], previousRunningMin: number | null): SrmResult {
+  const weights = config.variants.map((v) => v.weight);
+  const test = srmTest(persons, weights);
   const checked = persons.every((p) => p >= config.srmMinPersons);
-  const pValue = finiteOrNull(test.pValue);
+  const sequential = checked ? runningMinimum(previousRunningMin, finiteOrNull(srmSequentialTest(persons, weights).pValue)) : previousRunningMin;
   return {
     chi_square: finiteOrNull(test.chiSquare),
     df: test.df,
-    p_value: pValue,
+    p_value: finiteOrNull(test.pValue),
     checked,
-    flagged: flaggedBefore || (checked && pValue !== null && pValue < config.srmThreshold),
+    flagged: checked && sequential !== null && sequential < config.srmThreshold,
     variants: config.variants.map((v, i) => ({ variant_id: v.id, persons: persons[i], expected_persons: test.expected[i] })),
+    sequential_p_value: sequential,
   };
-}
-
-function previousRunningMinima(previous: ExperimentResults | null | undefined, experimentId: string): Map<string, number | null> {
-  const minima = new Map<string, number | null>();
-  if (previous === null || previous === undefined) return minima;
-  if (previous.experiment_id !== experimentId) {
-    throw new StatsInputError(
-      'previous.experiment_id',
-      `got ${JSON.stringify(previous.experiment_id)}, expected the previous results of ${JSON.stringify(experimentId)}`,
-    );
-  }
-  for (const c of previous.comparisons) minima.set(`${c.variant_id}\u0000${c.metric_id}`, c.sequential_p_value_running_min);
-  return minima;
 }
 
 /**
@@ -83,21 +79,24 @@ function previousRunningMinima(previous: ExperimentResults | null | undefined, e
  * check, the corrected sequential decisions and the status.
  *
  * @param previous the results record returned for the previous update of the
- *   same experiment, if any; its sequential running minima are carried over
- *   so that the always-valid p-values (and with them `significant`) never
- *   move backwards. Without it each call starts a fresh running minimum.
+ *   same experiment, if any; its sequential state (running minima, running
+ *   intersections of the confidence sequences, the SRM running minimum) is
+ *   carried over so that significance and its direction never move
+ *   backwards (carried-state.ts: it restarts when alpha, N*, the guardrail
+ *   alpha or the weights change). Without it each call starts afresh.
  * @throws StatsInputError when the configuration or statistics are invalid.
  */
 export function analyzeExperiment(input: ExperimentInput, previous?: ExperimentResults | null): ExperimentResults {
   const config = resolveConfig(input.config);
   const now = requireFinite('now', input.now, 'epoch milliseconds');
   const table = resolveStatistics(input.stats, config);
-  const previousMinima = previousRunningMinima(previous, config.experimentId);
+  const carried = carriedState(previous, config);
   const persons = config.variants.map((v) => personsOf(table, v.id));
-  const srm = srmResult(config, persons, previous?.srm.flagged === true);
+  const srm = srmResult(config, persons, carried.srmRunningMin);
 
   const settings = {
     alpha: config.alpha,
+    guardrailAlpha: config.guardrailAlpha,
     sequentialTuningParameter: config.sequentialTuningParameter,
     minPersonsPerVariant: config.minPersonsPerVariant,
   };
@@ -107,14 +106,14 @@ export function analyzeExperiment(input: ExperimentInput, previous?: ExperimentR
     for (const metric of config.metrics) {
       const control = summarize(table.get(config.controlVariantId)?.get(metric.id) ?? EMPTY_STATISTICS, metric.type);
       const treated = summarize(table.get(variant.id)?.get(metric.id) ?? EMPTY_STATISTICS, metric.type);
-      const previousMin = previousMinima.get(`${variant.id}\u0000${metric.id}`);
-      drafts.push(compareArms(variant.id, metric, control, treated, settings, previousMin));
+      drafts.push(compareArms(variant.id, metric, control, treated, settings, carried.comparisons.get(comparisonKey(variant.id, metric.id))));
     }
   }
-  const adjusted = adjustPValues(drafts.map((d) => d.sequential_p_value_running_min), config.correction);
-  const comparisons: ComparisonResult[] = drafts.map((d, i) => {
-    const p = adjusted[i];
-    return { ...d, sequential_p_value_adjusted: p, sequential_significant: p !== null && p < config.alpha };
+  const comparisons = judgeComparisons(drafts, {
+    alpha: config.alpha,
+    guardrailAlpha: config.guardrailAlpha,
+    correction: config.correction,
+    metrics: config.metrics,
   });
 
   const runtimeMs = Math.max(0, now - config.startTime);
@@ -126,9 +125,10 @@ export function analyzeExperiment(input: ExperimentInput, previous?: ExperimentR
     persons: config.variants.map((v, i) => ({ variantId: v.id, persons: persons[i] })),
     minPersonsPerVariant: config.minPersonsPerVariant,
     comparisons,
-    metrics: config.metrics,
+    guardrailFailures: guardrailFailures(comparisons, config.metrics),
     correction: config.correction,
     alpha: config.alpha,
+    guardrailAlpha: config.guardrailAlpha,
   });
 
   return {
@@ -139,6 +139,8 @@ export function analyzeExperiment(input: ExperimentInput, previous?: ExperimentR
     alpha: config.alpha,
     correction_method: config.correction,
     sequential_tuning_parameter: config.sequentialTuningParameter,
+    guardrail_alpha: config.guardrailAlpha,
+    sequential_restart_reason: carried.restartReason,
     srm,
     comparisons,
     ...decision,

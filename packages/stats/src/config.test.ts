@@ -1,17 +1,9 @@
+import { abConfig } from '../test/helpers/experiments';
 import { DEFAULTS, resolveConfig } from './config';
 import { StatsInputError } from './errors';
 import type { ExperimentConfig } from './types';
 
-const base: ExperimentConfig = {
-  experimentId: 'exp-1',
-  variants: [
-    { id: 'A', weight: 1 },
-    { id: 'B', weight: 1 },
-  ],
-  controlVariantId: 'A',
-  metrics: [{ id: 'purchase', type: 'conversion' }],
-  startTime: 0,
-};
+const base: ExperimentConfig = abConfig('exp-1');
 
 describe('config > defaults', () => {
   it('should fill every optional setting with its documented default', () => {

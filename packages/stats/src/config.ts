@@ -3,13 +3,16 @@
  * throws a StatsInputError naming the field, what it was and what was expected.
  */
 import { StatsInputError } from './errors';
-import type { CorrectionMethod, ExperimentConfig, MetricConfig, VariantConfig } from './types';
+import type { CorrectionMethod, ExperimentConfig, MetricConfig, MetricRole, VariantConfig } from './types';
 
 export const DEFAULTS = {
   alpha: 0.05,
   /** GrowthBook's default N*. */
   sequentialTuningParameter: 5000,
   correction: 'holm' as CorrectionMethod,
+  /** Guardrail regressions are tested one-sided at this level (Holm across guardrails × variants). */
+  guardrailAlpha: 0.05,
+  role: 'primary' as MetricRole,
   srmThreshold: 0.001,
   srmMinPersons: 8,
   minRuntimeMs: 0,
@@ -19,6 +22,7 @@ export const DEFAULTS = {
 
 /** Largest alpha accepted: a two-sided test at a higher level makes no sense. */
 const MAX_ALPHA = 0.5;
+const ROLES: readonly MetricRole[] = ['primary', 'secondary', 'guardrail'];
 
 export interface ResolvedConfig {
   experimentId: string;
@@ -29,6 +33,7 @@ export interface ResolvedConfig {
   alpha: number;
   sequentialTuningParameter: number;
   correction: CorrectionMethod;
+  guardrailAlpha: number;
   srmThreshold: number;
   srmMinPersons: number;
   minRuntimeMs: number;
@@ -115,7 +120,10 @@ function resolveMetrics(config: ExperimentConfig): Required<MetricConfig>[] {
     if (m.inverse !== undefined && typeof m.inverse !== 'boolean') {
       throw new StatsInputError(`config.metrics[${i}].inverse`, `got ${show(m.inverse)}, expected a boolean`);
     }
-    return { id: requireId(`config.metrics[${i}].id`, m.id), type: m.type, inverse: m.inverse ?? false };
+    if (m.role !== undefined && !ROLES.includes(m.role)) {
+      throw new StatsInputError(`config.metrics[${i}].role`, `got ${show(m.role)}, expected one of ${ROLES.map((r) => `'${r}'`).join(', ')}`);
+    }
+    return { id: requireId(`config.metrics[${i}].id`, m.id), type: m.type, inverse: m.inverse ?? false, role: m.role ?? DEFAULTS.role };
   });
   requireUnique('config.metrics', metrics.map((m) => m.id));
   return metrics;
@@ -145,6 +153,13 @@ export function resolveConfig(config: ExperimentConfig): ResolvedConfig {
       'a planned total sample size > 0',
     ),
     correction: resolveCorrection(config.correction),
+    guardrailAlpha: requireInRange(
+      'config.guardrailAlpha',
+      config.guardrailAlpha ?? DEFAULTS.guardrailAlpha,
+      0,
+      MAX_ALPHA,
+      `a level in (0, ${MAX_ALPHA}]`,
+    ),
     srmThreshold: requireInRange('config.srmThreshold', config.srmThreshold ?? DEFAULTS.srmThreshold, 0, 1, 'a p-value threshold in (0, 1]'),
     srmMinPersons: requireNonNegativeInteger('config.srmMinPersons', config.srmMinPersons ?? DEFAULTS.srmMinPersons),
     minRuntimeMs: requireNonNegative('config.minRuntimeMs', config.minRuntimeMs ?? DEFAULTS.minRuntimeMs),

@@ -5,10 +5,23 @@
 export { analyzeExperiment } from './analyze';
 export { DEFAULTS } from './config';
 export { StatsInputError } from './errors';
-export { runningMinimum, sequentialRho, sequentialTest, type SequentialResult } from './sequential';
+export {
+  intersectConfidenceSequences,
+  oneSidedSequentialPValue,
+  runningMinimum,
+  sequentialRho,
+  sequentialTest,
+  sideOf,
+  type Intersection,
+  type Interval,
+  type SequentialResult,
+} from './sequential';
 export { welchTTest, type FixedHorizonResult } from './frequentist';
 export { bayesianTest, type BayesianResult } from './bayesian';
 export { srmTest, type SrmTestResult } from './srm';
+export { SRM_PRIOR_CONCENTRATION, srmLogBayesFactor, srmSequentialTest, type SrmSequentialResult } from './srm-sequential';
+export { guardrailFailures, judgeComparisons, type FamilySettings } from './metric-roles';
+export type { ComparisonDraft } from './comparison';
 export { adjustPValues } from './corrections';
 export { absoluteEffect, relativeEffect, welchDegreesOfFreedom, type Effect } from './effects';
 export { summarize, type ArmSummary } from './sufficient-statistics';
@@ -22,11 +35,14 @@ export type {
   ExperimentInput,
   ExperimentResults,
   ExperimentStatus,
+  GuardrailFailure,
   MetricConfig,
+  MetricRole,
   MetricType,
   SignificantResult,
   SrmResult,
   SrmVariantResult,
   SufficientStatistics,
   VariantConfig,
+  Verdict,
 } from './types';

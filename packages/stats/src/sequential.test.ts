@@ -1,7 +1,7 @@
 import { expectClose } from '../test/helpers/close';
 import { arms, defined } from '../test/helpers/arms';
-import { growthbookFixtures } from '../test/helpers/fixtures';
-import { runningMinimum, sequentialRho, sequentialTest } from './sequential';
+import { growthbookFixtures, oneSidedSequentialFixtures } from '../test/helpers/fixtures';
+import { intersectConfidenceSequences, oneSidedSequentialPValue, runningMinimum, sequentialRho, sequentialTest, sideOf } from './sequential';
 
 const growthbook = growthbookFixtures();
 const GB_ABS = 10 ** -growthbook.decimals;
@@ -67,5 +67,51 @@ describe('sequential > running minimum', () => {
     expect(runningMinimum(0.4, 0.1)).toBe(0.1);
     expect(runningMinimum(0.4, null)).toBe(0.4);
     expect(runningMinimum(null, null)).toBeNull();
+  });
+});
+
+describe('sequential > one-sided (half-normal mixture) p-value', () => {
+  it.each(oneSidedSequentialFixtures().map((c) => [`z=${c.z} n=${c.n} alpha=${c.alpha}`, c] as const))(
+    'should match the mixture integrated by scipy.integrate.quad for %s',
+    (_name, c) => {
+      const p = oneSidedSequentialPValue({ estimate: c.z * 0.01, standardError: 0.01 }, c.n, c.alpha, c.tuning, 'increase');
+      expectClose(p, c.p_value, { rel: 1e-9 }, 'one-sided p-value');
+    },
+  );
+
+  it('should test the given direction only, between half the two-sided p-value and the two-sided p-value there', () => {
+    for (const z of [2.5, 3, 4, 6]) {
+      const up = { estimate: z, standardError: 1 };
+      const twoSided = sequentialTest(up, 5000, 0.05, 5000).pValue;
+      const oneSided = oneSidedSequentialPValue(up, 5000, 0.05, 5000, 'increase');
+      expect(oneSided).toBeGreaterThanOrEqual(twoSided / 2);
+      expect(oneSided).toBeLessThan(twoSided);
+      expect(oneSidedSequentialPValue(up, 5000, 0.05, 5000, 'decrease')).toBe(1);
+      expect(oneSidedSequentialPValue({ estimate: -z, standardError: 1 }, 5000, 0.05, 5000, 'decrease')).toBeCloseTo(
+        oneSidedSequentialPValue(up, 5000, 0.05, 5000, 'increase'),
+        15,
+      );
+    }
+  });
+});
+
+describe('sequential > running intersection of confidence sequences', () => {
+  it('should intersect, and start from the current interval', () => {
+    expect(intersectConfidenceSequences(null, { lower: -1, upper: 2 })).toEqual({ interval: { lower: -1, upper: 2 }, conflict: false });
+    expect(intersectConfidenceSequences({ lower: -1, upper: 2 }, { lower: 0.5, upper: 3 })).toEqual({ interval: { lower: 0.5, upper: 2 }, conflict: false });
+    expect(intersectConfidenceSequences({ lower: 0.5, upper: 2 }, null)).toEqual({ interval: { lower: 0.5, upper: 2 }, conflict: false });
+  });
+
+  it('should keep the side that excludes 0 when the current interval is disjoint (the running one if both do)', () => {
+    expect(intersectConfidenceSequences({ lower: 0.1, upper: 0.5 }, { lower: -0.4, upper: 0.05 })).toEqual({ interval: { lower: 0.1, upper: 0.5 }, conflict: true });
+    expect(intersectConfidenceSequences({ lower: 0.1, upper: 0.5 }, { lower: -0.4, upper: -0.2 })).toEqual({ interval: { lower: 0.1, upper: 0.5 }, conflict: true });
+    expect(intersectConfidenceSequences({ lower: -0.3, upper: 0.05 }, { lower: 0.1, upper: 0.5 })).toEqual({ interval: { lower: 0.1, upper: 0.5 }, conflict: true });
+  });
+
+  it('should read the side only from an interval that excludes 0', () => {
+    expect(sideOf({ lower: 0.1, upper: 0.2 })).toBe('increase');
+    expect(sideOf({ lower: -0.2, upper: -0.1 })).toBe('decrease');
+    expect(sideOf({ lower: 0, upper: 0.2 })).toBeNull();
+    expect(sideOf(null)).toBeNull();
   });
 });

@@ -35,8 +35,14 @@ const abConversion: SimulationOptions = {
   seed: 3_000,
 };
 
-const aa = { conversion: simulate(aaConversion), value: simulate(aaValue) };
+/** Checkout errors (lower is better) watched as a guardrail: no change, and 5% → 6% (+20%). */
+const guardrailErrors = { metric: { role: 'guardrail', inverse: true }, metricType: 'conversion' } as const;
+const aaGuardrail: SimulationOptions = { ...common, ...guardrailErrors, experiments: 200, control: bernoulli(0.05), variant: bernoulli(0.05), seed: 5_000 };
+const harmfulGuardrail: SimulationOptions = { ...abConversion, ...guardrailErrors, control: bernoulli(0.05), variant: bernoulli(0.06), seed: 6_000 };
+
+const aa = { conversion: simulate(aaConversion), value: simulate(aaValue), guardrail: simulate(aaGuardrail) };
 const ab = simulate(abConversion);
+const harm = simulate(harmfulGuardrail);
 
 describe('simulation > A/A experiments monitored after every update', () => {
   it(`should keep sequential false positives at most 5% for conversions (sequential ${percent(aa.conversion.sequential)}, naive fixed-horizon ${percent(aa.conversion.naive)})`, () => {
@@ -53,5 +59,16 @@ describe('simulation > A/A experiments monitored after every update', () => {
 describe('simulation > A/B experiments with a real effect', () => {
   it(`should detect a 10% → 12% conversion lift within 10000 persons per arm (sequential ${percent(ab.sequential)}, naive ${percent(ab.naive)})`, () => {
     expect(ab.sequential).toBeGreaterThanOrEqual(0.8);
+  });
+});
+
+describe('simulation > guardrail metrics', () => {
+  it(`should keep false guardrail failures at most 5% when nothing changes (${percent(aa.guardrail.guardrailFailed)})`, () => {
+    expect(aa.guardrail.guardrailFailed).toBeLessThanOrEqual(ALPHA);
+    expect(aa.guardrail.sequential).toBe(0);
+  });
+
+  it(`should catch a 5% → 6% rise of an inverse guardrail within 10000 persons per arm (${percent(harm.guardrailFailed)})`, () => {
+    expect(harm.guardrailFailed).toBeGreaterThanOrEqual(0.5);
   });
 });

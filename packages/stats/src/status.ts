@@ -1,13 +1,18 @@
 /**
- * The experiment status, a pure function of the gates:
+ * The experiment status, a pure function of the gates and the judged
+ * comparisons (metric-roles.ts):
  *
- *   invalid_srm  the SRM check flagged (it overrides everything: results from
- *                a broken assignment cannot be trusted)
- *   collecting   minimum runtime not elapsed, a variant below the minimum
- *                persons, or no comparison significant after correction
- *   significant  otherwise; names the most significant comparison
+ *   invalid_srm       the SRM check flagged (it overrides everything: results
+ *                     from a broken assignment cannot be trusted)
+ *   guardrail_failed  a guardrail metric regressed in some variant; it
+ *                     overrides a winner, and is not held back by the minimum
+ *                     runtime (its tests are anytime-valid, and a harm should
+ *                     stop an experiment early)
+ *   collecting        minimum runtime not elapsed, a variant below the minimum
+ *                     persons, or no primary comparison significant
+ *   significant       otherwise; names the most significant primary comparison
  */
-import type { ComparisonResult, ExperimentStatus, MetricConfig, SignificantResult, SrmResult } from './types';
+import type { ComparisonResult, ExperimentStatus, GuardrailFailure, SignificantResult, SrmResult } from './types';
 
 export interface StatusInput {
   srm: SrmResult;
@@ -17,65 +22,75 @@ export interface StatusInput {
   /** Exposed persons per variant id. */
   persons: ReadonlyArray<{ variantId: string; persons: number }>;
   minPersonsPerVariant: number;
+  /** Judged comparisons (judgeComparisons). */
   comparisons: readonly ComparisonResult[];
-  metrics: readonly Required<MetricConfig>[];
+  /** guardrailFailures(comparisons, metrics). */
+  guardrailFailures: GuardrailFailure[];
   correction: string;
   alpha: number;
+  guardrailAlpha: number;
 }
 
 export interface StatusDecision {
   status: ExperimentStatus;
   status_reason: string;
   significant_result: SignificantResult | null;
+  guardrail_failures: GuardrailFailure[];
 }
 
-function collecting(reason: string): StatusDecision {
-  return { status: 'collecting', status_reason: reason, significant_result: null };
+const isPrimary = (c: ComparisonResult): boolean => (c.metric_role ?? 'primary') === 'primary';
+
+function decided(status: ExperimentStatus, reason: string, failures: GuardrailFailure[], best: SignificantResult | null = null): StatusDecision {
+  return { status, status_reason: reason, significant_result: best, guardrail_failures: failures };
 }
 
-function mostSignificant(input: StatusInput): SignificantResult | null {
-  let best: SignificantResult | null = null;
-  for (const c of input.comparisons) {
-    if (!c.sequential_significant || c.sequential_p_value_adjusted === null || c.direction === null) continue;
-    if (best !== null && c.sequential_p_value_adjusted >= best.sequential_p_value_adjusted) continue;
-    const inverse = input.metrics.find((m) => m.id === c.metric_id)?.inverse ?? false;
-    best = {
-      variant_id: c.variant_id,
-      metric_id: c.metric_id,
-      outcome: (c.direction === 'increase') !== inverse ? 'winner' : 'loser',
-      direction: c.direction,
-      sequential_p_value_adjusted: c.sequential_p_value_adjusted,
-    };
-  }
-  return best;
+function significantPrimaries(comparisons: readonly ComparisonResult[]): SignificantResult[] {
+  return comparisons
+    .flatMap((c) => {
+      const p = c.sequential_p_value_adjusted;
+      if (!isPrimary(c) || !c.sequential_significant || p === null || c.direction === null) return [];
+      const outcome: SignificantResult['outcome'] = c.verdict === 'better' ? 'winner' : 'loser';
+      return [{ variant_id: c.variant_id, metric_id: c.metric_id, outcome, direction: c.direction, sequential_p_value_adjusted: p }];
+    })
+    .sort((a, b) => a.sequential_p_value_adjusted - b.sequential_p_value_adjusted);
+}
+
+function srmReason(input: StatusInput): string {
+  return (
+    `sample-ratio mismatch: sequential SRM p-value ${input.srm.sequential_p_value} < threshold ${input.srmThreshold} ` +
+    `(a running minimum, so the flag is permanent; chi-square p-value now ${input.srm.p_value}, informative only)`
+  );
 }
 
 export function decideStatus(input: StatusInput): StatusDecision {
-  if (input.srm.flagged) {
-    return {
-      status: 'invalid_srm',
-      status_reason:
-        input.srm.p_value !== null && input.srm.p_value < input.srmThreshold
-          ? `sample-ratio mismatch: chi-square p-value ${input.srm.p_value} < threshold ${input.srmThreshold}`
-          : `sample-ratio mismatch detected at an earlier update (it stays flagged once detected); chi-square p-value now ${input.srm.p_value}`,
-      significant_result: null,
-    };
+  const failures = input.guardrailFailures;
+  if (input.srm.flagged) return decided('invalid_srm', srmReason(input), failures);
+  if (failures.length > 0) {
+    const list = failures.map((f) => f.summary).join('; ');
+    return decided('guardrail_failed', `Guardrail failed: ${list} (one-sided sequential test, Holm-adjusted p < ${input.guardrailAlpha})`, failures);
   }
   if (input.runtimeMs < input.minRuntimeMs) {
-    return collecting(`minimum runtime not reached: ${input.runtimeMs} of ${input.minRuntimeMs} ms`);
+    return decided('collecting', `minimum runtime not reached: ${input.runtimeMs} of ${input.minRuntimeMs} ms`, failures);
   }
   const short = input.persons.filter((p) => p.persons < input.minPersonsPerVariant);
   if (short.length > 0) {
     const list = short.map((p) => `${p.variantId} has ${p.persons}`).join(', ');
-    return collecting(`minimum persons per variant (${input.minPersonsPerVariant}) not reached: ${list}`);
+    return decided('collecting', `minimum persons per variant (${input.minPersonsPerVariant}) not reached: ${list}`, failures);
   }
-  const best = mostSignificant(input);
-  if (best === null) {
-    return collecting(`no comparison significant at alpha ${input.alpha} after ${input.correction} correction of the sequential p-values`);
+  const [best, ...others] = significantPrimaries(input.comparisons);
+  if (best === undefined) {
+    return decided(
+      'collecting',
+      `no primary comparison significant at alpha ${input.alpha} after ${input.correction} correction of the sequential p-values`,
+      failures,
+    );
   }
-  return {
-    status: 'significant',
-    status_reason: `variant ${best.variant_id} is the ${best.outcome} on metric ${best.metric_id} (adjusted sequential p-value ${best.sequential_p_value_adjusted} < ${input.alpha})`,
-    significant_result: best,
-  };
+  const also = others.map((o) => `${o.variant_id} ${o.outcome} on ${o.metric_id}`).join(', ');
+  return decided(
+    'significant',
+    `variant ${best.variant_id} is the ${best.outcome} on metric ${best.metric_id} (adjusted sequential p-value ${best.sequential_p_value_adjusted} < ${input.alpha})` +
+      (also === '' ? '' : `; also significant: ${also}`),
+    failures,
+    best,
+  );
 }

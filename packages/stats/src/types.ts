@@ -10,7 +10,23 @@ export type MetricType = 'conversion' | 'value';
 /** Multiple-comparison adjustment over all (variant, metric) sequential p-values. */
 export type CorrectionMethod = 'holm' | 'bh';
 
-export type ExperimentStatus = 'collecting' | 'significant' | 'invalid_srm';
+/**
+ * What a metric is for in an experiment. `primary`: decides the status
+ * (Holm across primary metrics × variants). `secondary`: reported with
+ * Benjamini–Hochberg q-values, never sets the status. `guardrail`: watched
+ * for a regression (one-sided sequential test at `guardrailAlpha`), which
+ * sets `guardrail_failed`.
+ */
+export type MetricRole = 'primary' | 'secondary' | 'guardrail';
+
+export type ExperimentStatus = 'collecting' | 'significant' | 'guardrail_failed' | 'invalid_srm';
+
+/**
+ * A comparison's conclusion, respecting `inverse`: `better`/`worse` when
+ * significant in its role's family (for guardrails: `worse` when a
+ * regression is detected; a guardrail is never called `better`).
+ */
+export type Verdict = 'better' | 'worse' | 'inconclusive';
 
 /** Sufficient statistics of one metric in one variant. */
 export interface SufficientStatistics {
@@ -33,6 +49,8 @@ export interface MetricConfig {
   type: MetricType;
   /** True when a decrease is the good outcome (e.g. bounce rate). Default false. */
   inverse?: boolean;
+  /** Default `primary`: without roles every metric decides the status, as before roles existed. */
+  role?: MetricRole;
 }
 
 export interface ExperimentConfig {
@@ -51,9 +69,14 @@ export interface ExperimentConfig {
    * sequential confidence sequence is tightest. Default 5000, as in GrowthBook.
    */
   sequentialTuningParameter?: number;
-  /** Default 'holm'. */
+  /** Correction across primary metrics × variants. Default 'holm'. */
   correction?: CorrectionMethod;
-  /** SRM flags when the chi-square p-value is below this. Default 0.001. */
+  /**
+   * Level of the one-sided guardrail regression tests, Holm-corrected across
+   * guardrail metrics × variants. Default 0.05.
+   */
+  guardrailAlpha?: number;
+  /** SRM flags when the anytime-valid (sequential) SRM p-value is below this. Default 0.001. */
   srmThreshold?: number;
   /** SRM is only checked once every variant has at least this many persons. Default 8. */
   srmMinPersons?: number;
@@ -77,7 +100,12 @@ export interface ExperimentInput {
   now: number;
 }
 
-/** An estimate with its fixed-horizon interval and sequential confidence sequence, all at level 1 - alpha. */
+/**
+ * An estimate with its fixed-horizon interval and sequential confidence
+ * sequence, all at level 1 - alpha. Once sequential monitoring has started
+ * (both arms with minPersonsPerVariant persons), `cs_lower`/`cs_upper` are
+ * the running intersection of the confidence sequences of every update so far.
+ */
 export interface EffectResult {
   estimate: number | null;
   std_error: number | null;
@@ -111,11 +139,20 @@ export interface ComparisonResult {
   sequential_p_value: number | null;
   /** Minimum of sequential_p_value over the updates so far at which both arms had minPersonsPerVariant persons. */
   sequential_p_value_running_min: number | null;
-  /** The running minimum after the Holm or Benjamini–Hochberg adjustment across all comparisons. */
+  /**
+   * The running minimum adjusted within its role's family: primary metrics ×
+   * variants with the configured correction (Holm by default), secondary
+   * metrics × variants with Benjamini–Hochberg (a q-value); null for
+   * guardrails (see guardrail_p_value_adjusted).
+   */
   sequential_p_value_adjusted: number | null;
   /** sequential_p_value_adjusted < alpha. */
   sequential_significant: boolean;
-  /** Sign of the current absolute difference. */
+  /**
+   * The side of the intersected confidence sequence of the absolute
+   * difference when it excludes 0 (it cannot flip without contradicting
+   * earlier evidence), else the sign of the current difference.
+   */
   direction: 'increase' | 'decrease' | null;
   /** Posterior probability that the variant is better than the control (flat prior, relative lift; respects `inverse`). */
   chance_to_beat_control: number | null;
@@ -123,6 +160,25 @@ export interface ComparisonResult {
   risk_variant: number | null;
   /** Expected loss, in relative-lift units, of keeping the control if the variant is in fact better. */
   risk_control: number | null;
+  // The fields below are always set by analyzeExperiment. They are optional
+  // in the type only so that records written before they existed (in state
+  // stores, on the results topic) still type-check as `previous`.
+  /** The metric's role (default primary). */
+  metric_role?: MetricRole;
+  /** The comparison's conclusion in its role, respecting `inverse`. */
+  verdict?: Verdict;
+  /**
+   * True once an update's confidence sequence was disjoint from the running
+   * intersection: the effect is not constant over time (or an event of
+   * probability ≤ alpha happened). The intersection is then kept as it was.
+   */
+  cs_conflict?: boolean;
+  /** Guardrails only: one-sided always-valid p-value of a regression (a change in the harmful direction) at this update. */
+  guardrail_p_value?: number | null;
+  /** Guardrails only: its running minimum since monitoring started. */
+  guardrail_p_value_running_min?: number | null;
+  /** Guardrails only: the running minimum, Holm-adjusted across guardrail metrics × variants; a regression when < guardrail_alpha. */
+  guardrail_p_value_adjusted?: number | null;
 }
 
 export interface SrmVariantResult {
@@ -137,9 +193,28 @@ export interface SrmResult {
   p_value: number | null;
   /** True once every variant has at least srmMinPersons persons. */
   checked: boolean;
-  /** checked and p_value < srmThreshold, at this update or an earlier one (with `previous`): SRM stays flagged once detected. */
+  /** checked and sequential_p_value < srmThreshold. The running minimum makes a flag permanent, and its lifetime false-alarm rate ≤ srmThreshold. */
   flagged: boolean;
   variants: SrmVariantResult[];
+  /**
+   * Anytime-valid SRM p-value (Dirichlet–multinomial mixture, Lindon & Malek
+   * 2022): the running minimum over updates since checked; it restarts when
+   * the weights change. Always set by analyzeExperiment (optional for older records).
+   */
+  sequential_p_value?: number | null;
+}
+
+/** A guardrail metric that regressed in a variant. */
+export interface GuardrailFailure {
+  variant_id: string;
+  metric_id: string;
+  /** Current relative change of the variant against the control; null when the control mean is 0. */
+  relative_change: number | null;
+  /** Current absolute change (variant mean - control mean). */
+  absolute_change: number | null;
+  guardrail_p_value_adjusted: number;
+  /** e.g. "checkout_errors +12% in B". */
+  summary: string;
 }
 
 export interface SignificantResult {
@@ -163,6 +238,17 @@ export interface ExperimentResults {
   comparisons: ComparisonResult[];
   status: ExperimentStatus;
   status_reason: string;
-  /** The most significant comparison when status is `significant`, else null. */
+  /** The most significant primary comparison when status is `significant`, else null. */
   significant_result: SignificantResult | null;
+  // Always set by analyzeExperiment; optional for records written before they existed.
+  /** Level of the guardrail regression tests. */
+  guardrail_alpha?: number;
+  /** Every guardrail regression (status `guardrail_failed` when not empty, unless SRM). */
+  guardrail_failures?: GuardrailFailure[];
+  /**
+   * Why the sequential state (running minima and confidence-sequence
+   * intersections) restarted at this update, e.g. "alpha changed from 0.05
+   * to 0.01"; null when it was carried over (or there was no previous update).
+   */
+  sequential_restart_reason?: string | null;
 }

@@ -147,3 +147,17 @@ export function growthbookFixtures() {
     invalidInputs: mapArray(f.invalid_inputs, 'invalid_inputs', gbArms),
   };
 }
+
+export function srmSequentialFixtures() {
+  const f = load('scipy-srm-sequential.json');
+  return mapArray(f.cases, 'cases', (r, p) => ({
+    observed: asNumberArray(r.observed, `${p}.observed`),
+    weights: asNumberArray(r.weights, `${p}.weights`),
+    ...numbers(r, p, ['concentration', 'log_bayes_factor_scipy', 'log_bayes_factor_mp', 'p_value'] as const),
+  }));
+}
+
+export function oneSidedSequentialFixtures() {
+  const f = load('scipy-sequential-one-sided.json');
+  return mapArray(f.cases, 'cases', (r, p) => numbers(r, p, ['z', 'alpha', 'tuning', 'n', 'p_value'] as const));
+}

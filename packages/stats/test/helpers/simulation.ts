@@ -1,11 +1,11 @@
 /**
  * Streams seeded synthetic experiments through analyzeExperiment, looking
  * at the results after every update, and counts how many experiments ever
- * reach `significant` (sequential, corrected) and how many ever show a
- * fixed-horizon p-value below alpha (the naive "peeking" rule).
+ * reach `significant` (sequential, corrected) or `guardrail_failed`, and how
+ * many ever show a fixed-horizon p-value below alpha (the naive "peeking" rule).
  */
 import { analyzeExperiment } from '../../src/analyze';
-import type { ExperimentConfig, ExperimentResults, MetricType } from '../../src/types';
+import type { ExperimentConfig, ExperimentResults, MetricConfig, MetricType } from '../../src/types';
 import { mulberry32, type Random } from './prng';
 
 /** Draws one person's metric total. */
@@ -22,6 +22,8 @@ export interface SimulationOptions {
   seed: number;
   alpha: number;
   minPersonsPerVariant: number;
+  /** The metric's role and inverse flag (default: primary, not inverse). */
+  metric?: Pick<MetricConfig, 'role' | 'inverse'>;
 }
 
 export interface SimulationRates {
@@ -29,6 +31,8 @@ export interface SimulationRates {
   sequential: number;
   /** Share of experiments whose fixed-horizon p-value was below alpha at some update (after the same burn-in). */
   naive: number;
+  /** Share of experiments whose status was `guardrail_failed` at some update. */
+  guardrailFailed: number;
 }
 
 interface Totals {
@@ -54,13 +58,14 @@ export function simulate(options: SimulationOptions): SimulationRates {
       { id: 'treatment', weight: 1 },
     ],
     controlVariantId: 'control',
-    metrics: [{ id: 'metric', type: options.metricType }],
+    metrics: [{ id: 'metric', type: options.metricType, ...options.metric }],
     startTime: 0,
     alpha: options.alpha,
     minPersonsPerVariant: options.minPersonsPerVariant,
   };
   let sequentialFired = 0;
   let naiveFired = 0;
+  let guardrailFired = 0;
   for (let e = 0; e < options.experiments; e += 1) {
     const random = mulberry32(options.seed + e);
     const control: Totals = { n: 0, sum: 0, sumSquares: 0 };
@@ -68,7 +73,8 @@ export function simulate(options: SimulationOptions): SimulationRates {
     let previous: ExperimentResults | null = null;
     let sequential = false;
     let naive = false;
-    for (let u = 1; u <= options.updates && !(sequential && naive); u += 1) {
+    let guardrail = false;
+    for (let u = 1; u <= options.updates && !((sequential || guardrail) && naive); u += 1) {
       addPersons(control, options.personsPerUpdate, options.control, random);
       addPersons(treatment, options.personsPerUpdate, options.variant, random);
       const results: ExperimentResults = analyzeExperiment(
@@ -78,12 +84,15 @@ export function simulate(options: SimulationOptions): SimulationRates {
       previous = results;
       const p = results.comparisons[0].fixed_horizon_p_value;
       sequential ||= results.status === 'significant';
+      guardrail ||= results.status === 'guardrail_failed';
       naive ||= control.n >= options.minPersonsPerVariant && p !== null && p < options.alpha;
     }
     if (sequential) sequentialFired += 1;
     if (naive) naiveFired += 1;
+    if (guardrail) guardrailFired += 1;
   }
-  return { sequential: sequentialFired / options.experiments, naive: naiveFired / options.experiments };
+  const rate = (count: number) => count / options.experiments;
+  return { sequential: rate(sequentialFired), naive: rate(naiveFired), guardrailFailed: rate(guardrailFired) };
 }
 
 export const bernoulli =
