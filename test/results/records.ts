@@ -43,6 +43,12 @@ function comparison(control: VariantSpec, variant: VariantSpec, lift: number, si
     chance_to_beat_control: !significant && lift === UNDECIDED.lift ? UNDECIDED.chance : lift >= 0 ? 0.97 : 0.03,
     risk_variant: 0.001,
     risk_control: 0.01,
+    metric_role: 'primary',
+    verdict: significant ? (lift >= 0 ? 'better' : 'worse') : 'inconclusive',
+    cs_conflict: false,
+    guardrail_p_value: null,
+    guardrail_p_value_running_min: null,
+    guardrail_p_value_adjusted: null,
   };
 }
 
@@ -96,6 +102,7 @@ export function resultsRecord(spec: RecordSpec): ExperimentResults {
       checked: true,
       flagged: a.status === 'invalid_srm',
       variants: spec.variants.map((v) => ({ variant_id: v.id, persons: v.views, expected_persons: total / spec.variants.length })),
+      sequential_p_value: a.srmP ?? (a.status === 'invalid_srm' ? 1e-9 : 0.48),
     },
     comparisons,
     status: a.status,
@@ -104,6 +111,9 @@ export function resultsRecord(spec: RecordSpec): ExperimentResults {
       a.status === 'significant' && significantId
         ? { variant_id: significantId, metric_id: 'click', outcome: a.winner ? 'winner' : 'loser', direction: a.winner ? 'increase' : 'decrease', sequential_p_value_adjusted: 0.004 }
         : null,
+    guardrail_alpha: 0.05,
+    guardrail_failures: [],
+    sequential_restart_reason: null,
   };
   return { ...record, status: a.status, status_reason: analysis.status_reason, analysis };
 }

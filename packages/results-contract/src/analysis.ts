@@ -2,12 +2,14 @@
  * The `analysis` of a results record: @abtest/stats' ExperimentResults
  * (analyzeExperiment), a record nested in the results schema.
  */
-import { about, arrayOf, boolean, double, long, named, nullable, oneOf, record, string, timestamp } from './shape';
+import { about, added, arrayOf, boolean, double, long, named, nullable, oneOf, record, string, timestamp } from './shape';
 
 export const METRIC_TYPES = ['conversion', 'value'] as const;
 export const DIRECTIONS = ['increase', 'decrease'] as const;
 export const OUTCOMES = ['winner', 'loser'] as const;
-export const EXPERIMENT_STATUSES = ['collecting', 'significant', 'invalid_srm'] as const;
+export const EXPERIMENT_STATUSES = ['collecting', 'significant', 'invalid_srm', 'guardrail_failed'] as const;
+export const METRIC_ROLES = ['primary', 'secondary', 'guardrail'] as const;
+export const VERDICTS = ['better', 'worse', 'inconclusive'] as const;
 
 export const nullableDouble = (doc?: string) => nullable(double(doc));
 
@@ -28,8 +30,9 @@ const SRM = record('SrmResult', {
   df: long(),
   p_value: nullableDouble(),
   checked: boolean('True once every variant has at least srmMinPersons persons'),
-  flagged: boolean('checked and p_value < srmThreshold'),
+  flagged: boolean('checked and the sequential p-value < srmThreshold (before the sequential test: the chi-square p_value)'),
   variants: arrayOf(record('SrmVariant', { variant_id: string(), persons: long(), expected_persons: double() })),
+  sequential_p_value: nullableDouble('Anytime-valid SRM p-value (Dirichlet-multinomial mixture, Lindon & Malek 2022), its running minimum; flagged when below the threshold'),
 });
 
 const COMPARISON = record('ComparisonResult', {
@@ -51,6 +54,21 @@ const COMPARISON = record('ComparisonResult', {
   chance_to_beat_control: nullableDouble(),
   risk_variant: nullableDouble(),
   risk_control: nullableDouble(),
+  metric_role: added(oneOf(METRIC_ROLES, 'primary metrics set the status; a guardrail regression fails it; secondary ones never set it'), 'primary', 'primary'),
+  verdict: added(oneOf(VERDICTS, 'the conclusion in the metric’s role, respecting inverse'), 'inconclusive', 'inconclusive'),
+  cs_conflict: added(boolean('An update’s confidence sequence was disjoint from the running intersection'), false, false),
+  guardrail_p_value: nullableDouble('Guardrails: one-sided always-valid p-value of a regression at this update'),
+  guardrail_p_value_running_min: nullableDouble('Guardrails: its running minimum'),
+  guardrail_p_value_adjusted: nullableDouble('Guardrails: the running minimum, Holm-adjusted across guardrails × variants; a regression below guardrail_alpha'),
+});
+
+const GUARDRAIL_FAILURE = record('GuardrailFailure', {
+  variant_id: string(),
+  metric_id: string(),
+  relative_change: nullableDouble(),
+  absolute_change: nullableDouble(),
+  guardrail_p_value_adjusted: double(),
+  summary: string('e.g. "checkout_errors +12% in B"'),
 });
 
 export const SIGNIFICANT_RESULT = record('SignificantResult', {
@@ -76,6 +94,9 @@ export const ANALYSIS = record(
     status: oneOf(EXPERIMENT_STATUSES),
     status_reason: string(),
     significant_result: about(nullable(SIGNIFICANT_RESULT), 'The most significant comparison when status is significant'),
+    guardrail_alpha: added(double('Level of the one-sided guardrail regression tests'), 0.05, null),
+    guardrail_failures: added(about(arrayOf(GUARDRAIL_FAILURE), 'Every guardrail regression; status guardrail_failed when not empty (unless SRM)'), [], []),
+    sequential_restart_reason: nullable(string('Why the running minima and confidence-sequence intersections restarted at this update (alpha or tuning changed); null when carried over')),
   },
   { doc: 'The statistics of @abtest/stats (analyzeExperiment)' },
 );

@@ -6,11 +6,11 @@
 import { abConfig, conv } from '../test/helpers/experiments';
 import { mulberry32 } from '../test/helpers/prng';
 import { analyzeExperiment } from './analyze';
-import type { ComparisonResult, ExperimentConfig, ExperimentResults, SufficientStatistics } from './types';
+import type { ComparisonResult, ExperimentConfig, ExperimentResults, PreviousExperimentResults, SufficientStatistics } from './types';
 
 const config: ExperimentConfig = abConfig('checkout-button');
 
-function update(control: SufficientStatistics, variant: SufficientStatistics, previous: ExperimentResults | null, patch: Partial<ExperimentConfig> = {}) {
+function update(control: SufficientStatistics, variant: SufficientStatistics, previous: PreviousExperimentResults | null, patch: Partial<ExperimentConfig> = {}) {
   return analyzeExperiment({ config: { ...config, ...patch }, stats: { A: { purchase: control }, B: { purchase: variant } }, now: 1 }, previous);
 }
 
@@ -120,7 +120,8 @@ describe('analyzeExperiment > restarting the sequential state', () => {
 
   it('should read records written before the intersection existed (no new fields) as a valid starting point', () => {
     const { cs_conflict: _c, metric_role: _r, verdict: _v, guardrail_p_value: _g, guardrail_p_value_running_min: _m, guardrail_p_value_adjusted: _a, ...legacy } = first.comparisons[0];
-    const old: ExperimentResults = { ...first, comparisons: [legacy], guardrail_alpha: undefined, sequential_restart_reason: undefined };
+    const { guardrail_alpha: _ga, guardrail_failures: _gf, sequential_restart_reason: _sr, ...legacyResults } = first;
+    const old: PreviousExperimentResults = { ...legacyResults, comparisons: [legacy] };
     expect(update(conv(6000, 600), conv(6000, 700), old).comparisons).toEqual(update(conv(6000, 600), conv(6000, 700), first).comparisons);
   });
 });

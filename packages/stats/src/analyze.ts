@@ -12,7 +12,7 @@ import { srmTest } from './srm';
 import { srmSequentialTest } from './srm-sequential';
 import { decideStatus } from './status';
 import { EMPTY_STATISTICS, summarize, validateStatistics } from './sufficient-statistics';
-import type { ExperimentInput, ExperimentResults, SrmResult, SufficientStatistics } from './types';
+import type { ExperimentInput, ExperimentResults, PreviousExperimentResults, SrmResult, SufficientStatistics } from './types';
 
 type StatisticsTable = Map<string, Map<string, SufficientStatistics>>;
 
@@ -86,7 +86,7 @@ function srmResult(config: ResolvedConfig, persons: number[], previousRunningMin
  *   alpha or the weights change). Without it each call starts afresh.
  * @throws StatsInputError when the configuration or statistics are invalid.
  */
-export function analyzeExperiment(input: ExperimentInput, previous?: ExperimentResults | null): ExperimentResults {
+export function analyzeExperiment(input: ExperimentInput, previous?: PreviousExperimentResults | null): ExperimentResults {
   const config = resolveConfig(input.config);
   const now = requireFinite('now', input.now, 'epoch milliseconds');
   const table = resolveStatistics(input.stats, config);

@@ -13,7 +13,7 @@
 import type { ResolvedConfig } from './config';
 import { StatsInputError } from './errors';
 import type { Interval } from './sequential';
-import type { EffectResult, ExperimentResults } from './types';
+import type { EffectResult, PreviousExperimentResults } from './types';
 
 /** Shares derived from expected persons agree to rounding; a real change of weights is far larger. */
 const SHARE_TOLERANCE = 1e-9;
@@ -42,20 +42,20 @@ function intervalOf(effect: EffectResult): Interval | null {
   return effect.cs_lower === null || effect.cs_upper === null ? null : { lower: effect.cs_lower, upper: effect.cs_upper };
 }
 
-function settingChanges(previous: ExperimentResults, config: ResolvedConfig): string[] {
+function settingChanges(previous: PreviousExperimentResults, config: ResolvedConfig): string[] {
   const changes: string[] = [];
   if (previous.alpha !== config.alpha) changes.push(`alpha changed from ${previous.alpha} to ${config.alpha}`);
   if (previous.sequential_tuning_parameter !== config.sequentialTuningParameter) {
     changes.push(`sequential tuning parameter changed from ${previous.sequential_tuning_parameter} to ${config.sequentialTuningParameter}`);
   }
-  if (previous.guardrail_alpha !== undefined && previous.guardrail_alpha !== config.guardrailAlpha) {
+  if (previous.guardrail_alpha !== undefined && previous.guardrail_alpha !== null && previous.guardrail_alpha !== config.guardrailAlpha) {
     changes.push(`guardrail alpha changed from ${previous.guardrail_alpha} to ${config.guardrailAlpha}`);
   }
   return changes;
 }
 
 /** Same variants in the same order with the same normalised weights as the previous SRM check. */
-function sameAllocation(previous: ExperimentResults, config: ResolvedConfig): boolean {
+function sameAllocation(previous: PreviousExperimentResults, config: ResolvedConfig): boolean {
   const before = previous.srm.variants;
   if (before.length !== config.variants.length) return false;
   const expectedTotal = before.reduce((a, v) => a + v.expected_persons, 0);
@@ -66,7 +66,7 @@ function sameAllocation(previous: ExperimentResults, config: ResolvedConfig): bo
   });
 }
 
-function carriedComparisons(previous: ExperimentResults): Map<string, CarriedComparison> {
+function carriedComparisons(previous: PreviousExperimentResults): Map<string, CarriedComparison> {
   const comparisons = new Map<string, CarriedComparison>();
   for (const c of previous.comparisons) {
     // Intersections exist once monitoring started, which is when the running minimum did.
@@ -82,7 +82,7 @@ function carriedComparisons(previous: ExperimentResults): Map<string, CarriedCom
   return comparisons;
 }
 
-export function carriedState(previous: ExperimentResults | null | undefined, config: ResolvedConfig): CarriedState {
+export function carriedState(previous: PreviousExperimentResults | null | undefined, config: ResolvedConfig): CarriedState {
   if (previous === null || previous === undefined) return NOTHING;
   if (previous.experiment_id !== config.experimentId) {
     throw new StatsInputError(

@@ -34,6 +34,7 @@ export type {
   ExperimentConfig,
   ExperimentInput,
   ExperimentResults,
+  PreviousExperimentResults,
   ExperimentStatus,
   GuardrailFailure,
   MetricConfig,

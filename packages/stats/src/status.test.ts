@@ -26,6 +26,10 @@ function comparison(patch: Partial<ComparisonResult>): ComparisonResult {
     risk_control: null,
     metric_role: 'primary',
     verdict: 'inconclusive',
+    cs_conflict: false,
+    guardrail_p_value: null,
+    guardrail_p_value_running_min: null,
+    guardrail_p_value_adjusted: null,
     ...patch,
   };
 }

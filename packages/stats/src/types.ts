@@ -160,25 +160,23 @@ export interface ComparisonResult {
   risk_variant: number | null;
   /** Expected loss, in relative-lift units, of keeping the control if the variant is in fact better. */
   risk_control: number | null;
-  // The fields below are always set by analyzeExperiment. They are optional
-  // in the type only so that records written before they existed (in state
-  // stores, on the results topic) still type-check as `previous`.
+  // The fields below were added later: a `previous` record may lack them (PreviousExperimentResults).
   /** The metric's role (default primary). */
-  metric_role?: MetricRole;
+  metric_role: MetricRole;
   /** The comparison's conclusion in its role, respecting `inverse`. */
-  verdict?: Verdict;
+  verdict: Verdict;
   /**
    * True once an update's confidence sequence was disjoint from the running
    * intersection: the effect is not constant over time (or an event of
    * probability ≤ alpha happened). The intersection is then kept as it was.
    */
-  cs_conflict?: boolean;
+  cs_conflict: boolean;
   /** Guardrails only: one-sided always-valid p-value of a regression (a change in the harmful direction) at this update. */
-  guardrail_p_value?: number | null;
+  guardrail_p_value: number | null;
   /** Guardrails only: its running minimum since monitoring started. */
-  guardrail_p_value_running_min?: number | null;
+  guardrail_p_value_running_min: number | null;
   /** Guardrails only: the running minimum, Holm-adjusted across guardrail metrics × variants; a regression when < guardrail_alpha. */
-  guardrail_p_value_adjusted?: number | null;
+  guardrail_p_value_adjusted: number | null;
 }
 
 export interface SrmVariantResult {
@@ -199,9 +197,9 @@ export interface SrmResult {
   /**
    * Anytime-valid SRM p-value (Dirichlet–multinomial mixture, Lindon & Malek
    * 2022): the running minimum over updates since checked; it restarts when
-   * the weights change. Always set by analyzeExperiment (optional for older records).
+   * the weights change.
    */
-  sequential_p_value?: number | null;
+  sequential_p_value: number | null;
 }
 
 /** A guardrail metric that regressed in a variant. */
@@ -240,15 +238,29 @@ export interface ExperimentResults {
   status_reason: string;
   /** The most significant primary comparison when status is `significant`, else null. */
   significant_result: SignificantResult | null;
-  // Always set by analyzeExperiment; optional for records written before they existed.
+  // Added later: a `previous` record may lack them (PreviousExperimentResults).
   /** Level of the guardrail regression tests. */
-  guardrail_alpha?: number;
+  guardrail_alpha: number;
   /** Every guardrail regression (status `guardrail_failed` when not empty, unless SRM). */
-  guardrail_failures?: GuardrailFailure[];
+  guardrail_failures: GuardrailFailure[];
   /**
    * Why the sequential state (running minima and confidence-sequence
    * intersections) restarted at this update, e.g. "alpha changed from 0.05
    * to 0.01"; null when it was carried over (or there was no previous update).
    */
-  sequential_restart_reason?: string | null;
+  sequential_restart_reason: string | null;
 }
+
+/** The fields of `T` named `K` may be absent or null: records written before they existed. */
+type Loosen<T, K extends keyof T> = Omit<T, K> & { [P in K]?: T[P] | null };
+
+/**
+ * The results of an earlier update as `analyzeExperiment` takes them back:
+ * records written before metric roles, guardrails, the intersected
+ * confidence sequences and the sequential SRM test lack those fields (or
+ * hold null where a reader filled in defaults).
+ */
+export type PreviousExperimentResults = Loosen<Omit<ExperimentResults, 'comparisons' | 'srm'>, 'guardrail_alpha' | 'guardrail_failures' | 'sequential_restart_reason'> & {
+  comparisons: Array<Loosen<ComparisonResult, 'metric_role' | 'verdict' | 'cs_conflict' | 'guardrail_p_value' | 'guardrail_p_value_running_min' | 'guardrail_p_value_adjusted'>>;
+  srm: Loosen<SrmResult, 'sequential_p_value'>;
+};

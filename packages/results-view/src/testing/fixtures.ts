@@ -73,6 +73,12 @@ export function comparison(variantId: string, overrides: Partial<ComparisonResul
     chance_to_beat_control: 0.98,
     risk_variant: 0.001,
     risk_control: 0.02,
+    metric_role: 'primary',
+    verdict: 'better',
+    cs_conflict: false,
+    guardrail_p_value: null,
+    guardrail_p_value_running_min: null,
+    guardrail_p_value_adjusted: null,
     ...overrides,
   };
 }
