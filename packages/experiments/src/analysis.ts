@@ -37,11 +37,12 @@ export function analyze(state: ExperimentState, definitions: DefinitionsCatalog,
       }),
     );
   }
+  const roles = definitions.metricRoles(state.experiment_id);
   const config: ExperimentConfig = {
     experimentId: state.experiment_id,
     variants: arms.variants,
     controlVariantId: arms.control,
-    metrics: metrics.map((m) => ({ id: m.id, type: m.type, inverse: m.inverse })),
+    metrics: metrics.map((m) => ({ id: m.id, type: m.type, inverse: m.inverse, role: roles.get(m.id) ?? 'secondary' })),
     startTime: definition?.start_time ?? state.started_at ?? now,
     ...(definition && {
       alpha: definition.alpha,
@@ -50,6 +51,7 @@ export function analyze(state: ExperimentState, definitions: DefinitionsCatalog,
       srmThreshold: definition.srm_threshold,
       minRuntimeMs: definition.min_runtime_ms,
       minPersonsPerVariant: definition.min_persons_per_variant,
+      guardrailAlpha: definition.guardrail_alpha,
     }),
   };
   const previous = state.analysis?.experiment_id === state.experiment_id ? state.analysis : null;
