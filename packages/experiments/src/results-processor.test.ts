@@ -30,9 +30,12 @@ const driver = (definitions = catalog(), maxBreakdownValues = 20) =>
 
 describe('ResultsProcessor', () => {
   it('publishes metric figures with rates and means, and the statistics once two variants have persons', () => {
-    const results = driver();
+    const definitions = catalog();
+    // A global metric is a guardrail unless the experiment names it: here it decides.
+    definitions.apply('experiment|exp', JSON.stringify({ id: 'exp', variants: [{ id: 'control' }, { id: 'treatment' }], primary_metrics: ['signup'] }));
+    const results = driver(definitions);
     const first = results.pipe('exp', delta('control', 1000, 100), T0).find((o) => o.child === RESULTS_SINK)?.value as ExperimentResults;
-    expect(first.analysis).toBeNull();
+    expect(first.analysis?.status_reason).toMatch(/minimum persons per variant \(100\) not reached: treatment has 0/);
     expect(first.status).toBe('collecting');
     expect(first.variants[0]?.metrics[0]).toMatchObject({ metric_id: 'signup', persons_converted: 100, conversion_rate: 0.1, mean: 0.1 });
     const second = results.pipe('exp', delta('treatment', 1000, 200), T0 + 1).find((o) => o.child === RESULTS_SINK)?.value as ExperimentResults;
@@ -40,6 +43,15 @@ describe('ResultsProcessor', () => {
     expect(second.control_variant_id).toBe('control');
     expect(second.analysis?.comparisons[0]).toMatchObject({ variant_id: 'treatment', metric_id: 'signup', sequential_significant: true });
     expect(second.status).toBe('significant');
+  });
+
+  it('makes a global metric a guardrail of an experiment that does not name it: a loss on it fails the experiment', () => {
+    const results = driver();
+    results.pipe('exp', delta('control', 1000, 200), T0);
+    const second = results.pipe('exp', delta('treatment', 1000, 100), T0 + 1).find((o) => o.child === RESULTS_SINK)?.value as ExperimentResults;
+    expect(second.analysis?.comparisons[0]).toMatchObject({ metric_id: 'signup', metric_role: 'guardrail', verdict: 'worse' });
+    expect(second.status).toBe('guardrail_failed');
+    expect(second.analysis?.guardrail_failures).toEqual([expect.objectContaining({ variant_id: 'treatment', metric_id: 'signup', summary: expect.stringMatching(/^signup -50% in treatment/) as unknown })]);
   });
 
   it('uses the definition: control, weights, and a sample-ratio mismatch', () => {
