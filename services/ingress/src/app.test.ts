@@ -240,13 +240,21 @@ describe('Ingress app', () => {
       expect(sink.on('dead')).toHaveLength(1);
     });
 
-    it('should count a source rate limit in events and answer 429 with Retry-After past it', async () => {
-      // The limit is 2 events per second: a batch of 2 uses the second up, whatever the request count.
-      expect((await post('/v1/batch', { batch: [track('r1'), track('r2')] }, { authorization: basic('wk_limited') })).status).toBe(200);
-      const refused = await post('/v1/track', track('r3'), { authorization: basic('wk_limited') });
-      expect(refused).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
-      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(sink.on('events').map((record) => JSON.parse(String(record.value)).messageId)).toEqual(['r1', 'r2']);
+    it('should count a source rate limit in events and answer 429 with Retry-After past it, until the next second', async () => {
+      // The clock is the test's: the window cannot roll over between two requests by chance.
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'], now: Date.parse('2026-01-01T00:00:00Z') });
+      try {
+        // The limit is 2 events per second: a batch of 2 uses the second up, whatever the request count.
+        expect((await post('/v1/batch', { batch: [track('r1'), track('r2')] }, { authorization: basic('wk_limited') })).status).toBe(200);
+        const refused = await post('/v1/track', track('r3'), { authorization: basic('wk_limited') });
+        expect(refused).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
+        expect(refused.headers.get('retry-after')).toBe('1');
+        jest.advanceTimersByTime(1_000);
+        expect((await post('/v1/track', track('r4'), { authorization: basic('wk_limited') })).status).toBe(200);
+        expect(sink.on('events').map((record) => JSON.parse(String(record.value)).messageId)).toEqual(['r1', 'r2', 'r4']);
+      } finally {
+        jest.useRealTimers();
+      }
     });
   });
 

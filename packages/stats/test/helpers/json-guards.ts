@@ -49,6 +49,9 @@ export function asNumberOrNullArray(value: Json, path: string): (number | null)[
 }
 
 /** Maps each element of the array at `path` through `parse`. */
+/** Every fixture list the tests loop over: an empty one would make its loop pass without checking anything, so it is refused. */
 export function mapArray<T>(value: Json, path: string, parse: (item: Record<string, Json>, path: string) => T): T[] {
-  return asArray(value, path).map((item, i) => parse(asRecord(item, `${path}[${i}]`), `${path}[${i}]`));
+  const items = asArray(value, path);
+  if (items.length === 0) throw new FixtureShapeError(path, 'a non-empty array (a loop over no fixture tests nothing)');
+  return items.map((item, i) => parse(asRecord(item, `${path}[${i}]`), `${path}[${i}]`));
 }
