@@ -2,6 +2,7 @@ import type { ExperimentResults as StatsExperimentResults } from '@abtest/stats'
 import { Type } from 'avsc';
 import { z } from 'zod';
 import { RESULTS_AVRO_SCHEMA_V1 } from '../test/fixtures/results-avro-v1';
+import { RESULTS_AVRO_SCHEMA_V2 } from '../test/fixtures/results-avro-v2';
 import { breakdownRecord, COLLECTING_AT, fullResultsRecord, HOUR_MS, resultsRecordV1, seriesRecord, SIGNIFICANT_AT, STARTED_AT } from '../test/fixtures/results-records';
 import { BREAKDOWN_AVRO_SCHEMA, breakdownRecordSchema, RESULTS_AVRO_SCHEMA, resultsRecordSchema, SERIES_AVRO_SCHEMA, seriesRecordSchema, writeSchemas, type ExperimentAnalysis } from './records';
 import type { AvroField, AvroNamedType, AvroSchema } from './shape';
@@ -52,6 +53,19 @@ describe('Avro schemas > results', () => {
       status_reason: null,
       analysis: null,
     });
+  });
+
+  it('should read a record written with version 2 (before roles and guardrails) and give the decision fields their defaults', () => {
+    const v2 = Type.forSchema(RESULTS_AVRO_SCHEMA_V2);
+    const current = fullResultsRecord(SIGNIFICANT_AT);
+    // What a version-2 writer produced: the same record without the fields added since (avsc drops unknown fields on write).
+    const read = type.fromBuffer(v2.toBuffer(v2.clone(current, { wrapUnions: false })), type.createResolver(v2)) as typeof current;
+    expect(read.analysis?.guardrail_alpha).toBe(0.05);
+    expect(read.analysis?.guardrail_failures).toEqual([]);
+    expect(read.analysis?.sequential_restart_reason).toBeNull();
+    expect(read.analysis?.srm.sequential_p_value).toBeNull();
+    expect(read.analysis?.comparisons.map((c) => [c.metric_role, c.verdict, c.cs_conflict, c.guardrail_p_value_adjusted])).toEqual(current.analysis?.comparisons.map(() => ['primary', 'inconclusive', false, null]));
+    expect(read.analysis?.status).toBe(current.analysis?.status);
   });
 
   it('should give every field added since version 1 a default', () => {

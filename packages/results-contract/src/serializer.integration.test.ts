@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { z } from 'zod';
 import { RESULTS_AVRO_SCHEMA_V1 } from '../test/fixtures/results-avro-v1';
+import { RESULTS_AVRO_SCHEMA_V2 } from '../test/fixtures/results-avro-v2';
 import { breakdownRecord, fullResultsRecord, resultsRecordV1, seriesRecord, SIGNIFICANT_AT } from '../test/fixtures/results-records';
 import { IncompatibleSchemaError } from './errors';
 import { BREAKDOWN_AVRO_SCHEMA, RESULTS_AVRO_SCHEMA, SERIES_AVRO_SCHEMA } from './records';
@@ -45,6 +46,14 @@ describe('createAvroSerializer > schema registry', () => {
     await createAvroSerializer(topic, RESULTS_AVRO_SCHEMA, registryUrl());
     expect(await getJson(`${registryUrl()}/subjects/${topic}-value/versions`, versionsAnswer)).toHaveLength(2);
     expect(await getJson(`${registryUrl()}/config/${topic}-value`, configAnswer)).toEqual({ compatibilityLevel: 'BACKWARD' });
+  });
+
+  it('should register the current results schema over version 2 (the decision fields added with defaults)', async () => {
+    const topic = uniqueTopic('results');
+    await createAvroSerializer(topic, RESULTS_AVRO_SCHEMA_V1, registryUrl());
+    await createAvroSerializer(topic, RESULTS_AVRO_SCHEMA_V2, registryUrl());
+    await createAvroSerializer(topic, RESULTS_AVRO_SCHEMA, registryUrl());
+    expect(await getJson(`${registryUrl()}/subjects/${topic}-value/versions`, versionsAnswer)).toHaveLength(3);
   });
 
   it('should refuse a new field without a default, at once and without adding a version', async () => {
