@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { waitFor } from '@abtest/local-stack';
 import { createTopics, testKafka, testStackEnv, uniqueName } from '../../../test/harness';
 import { KafkaStreams } from './kafka-streams';
+import { taskRecoveriesByReason } from './metrics';
 import type { Logger } from './logger';
 import type { KeyValueStore, Processor, ProcessorContext } from './processor';
 import type { StreamRecord } from './record';
@@ -197,8 +198,7 @@ describe('KafkaStreams > under steady traffic', () => {
       await waitFor(() => countsMatch(streams, traffic?.expected ?? new Map()), { description: 'exact counts per key', timeoutMs: WAIT_MS });
 
       // By reason, so that a failure names it (e.g. NotPrefetchedError, TaskCorruptedError).
-      const recoveries = (await registry.getSingleMetric('streams_task_recoveries_total')?.get())?.values ?? [];
-      expect(Object.fromEntries(recoveries.map((v) => [v.labels.reason, v.value]))).toEqual({});
+      expect(await taskRecoveriesByReason(registry)).toEqual({});
       expect(await sumOf(registry, 'streams_commits_total', { outcome: 'failed' })).toBe(0);
     } finally {
       await traffic?.stop();
