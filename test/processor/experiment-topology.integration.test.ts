@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { buildExperimentTopology } from '@abtest/experiments';
 import { resultsTopics } from '@abtest/results-contract';
 import { startRedis, type RedisHandle } from '@abtest/local-stack';
 import { personKey } from '@abtest/segment';
-import { KafkaStreams, type Logger } from '@abtest/streams';
+import { KafkaStreams, taskRecoveriesByReason, type Logger } from '@abtest/streams';
 import { createTopics, testKafka, uniqueName } from '../harness';
 import { expectedCountsFromPostgres } from './expected-counts';
 import { generateExperimentEvents } from './generate-events';
@@ -47,9 +48,9 @@ describe('Experiment topology > views and clicks', () => {
     await producer.disconnect();
   }
 
-  function startStreams(applicationId: string, eventsTopic: string, resultsTopic: string, redis: Redis): KafkaStreams {
+  function startStreams(applicationId: string, eventsTopic: string, resultsTopic: string, redis: Redis, metrics: Registry): KafkaStreams {
     const topology = buildExperimentTopology({ applicationId, eventsTopic, resultsTopic, definitions: new DefinitionsCatalog() });
-    return new KafkaStreams(topology, { kafka, redis, logger: silent, keyPrefix: `${applicationId}:`, commitIntervalMs: 200 });
+    return new KafkaStreams(topology, { kafka, redis, logger: silent, keyPrefix: `${applicationId}:`, commitIntervalMs: 200, metrics });
   }
 
   it('should count exactly what the seed SQL computes, and restore the same after Redis loses everything', async () => {
@@ -67,7 +68,8 @@ describe('Experiment topology > views and clicks', () => {
     const expected = await expectedCountsFromPostgres(events);
     const redis = new Redis(redisServer.url);
     const reader = await followResults(kafka, resultsTopic);
-    let streams = startStreams(applicationId, eventsTopic, resultsTopic, redis);
+    const registry = new Registry();
+    let streams = startStreams(applicationId, eventsTopic, resultsTopic, redis, registry);
     try {
       await streams.start();
       const half = Math.floor(events.length / 2);
@@ -75,11 +77,13 @@ describe('Experiment topology > views and clicks', () => {
       await produce(eventsTopic, events.slice(half));
       await waitForResults(reader.latest, expected.variants);
       for (const [experiment, clicks] of expected.clicksOnUnviewed) expect(reader.latest.get(experiment)?.data_quality.clicks_on_unviewed_variants).toBe(clicks);
+      expect(await taskRecoveriesByReason(registry)).toEqual({});
 
       // Redis loses everything while the processor is stopped: it restores from the changelogs.
       await streams.close();
       await redis.flushall();
-      streams = startStreams(applicationId, eventsTopic, resultsTopic, redis);
+      const restartedRegistry = new Registry();
+      streams = startStreams(applicationId, eventsTopic, resultsTopic, redis, restartedRegistry);
       await streams.start();
       const resend = events.slice(0, 50);
       await produce(eventsTopic, resend);
@@ -87,6 +91,7 @@ describe('Experiment topology > views and clicks', () => {
       await produce(eventsTopic, marker);
       const expectedAfter = await expectedCountsFromPostgres([...events, ...resend, ...marker]);
       await waitForResults(reader.latest, expectedAfter.variants);
+      expect(await taskRecoveriesByReason(restartedRegistry)).toEqual({});
     } finally {
       await streams.close();
       await reader.stop();

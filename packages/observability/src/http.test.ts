@@ -104,6 +104,22 @@ describe('GracefulShutdown', () => {
   });
 });
 
+describe('GracefulShutdown > deadline', () => {
+  it('should exit 1 with a log line when a step never finishes (a hung client must not outlive the grace period)', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ name: 'test', destination: { write: (line: string) => void lines.push(line) } });
+    const exit = jest.fn();
+    const shutdown = new GracefulShutdown({ readiness: new Readiness(), logger, exit, timeoutMs: 50 });
+    const { server } = await listen(express());
+    shutdown.install({ server, signals: [], steps: [{ name: 'hung', run: () => new Promise<void>(() => undefined) }] });
+    void shutdown.shutdown('SIGTERM');
+    const deadline = Date.now() + 5_000;
+    while (exit.mock.calls.length === 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    expect(exit).toHaveBeenCalledWith(1);
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toContain('shutdown did not finish in time; exiting with code 1');
+  });
+});
+
 describe('healthRouter > extra registries', () => {
   it('should serve the metrics of other registries too, each with its own default labels', async () => {
     const registry = createMetricsRegistry({ defaultLabels: { service: 'main' }, collectDefaultMetrics: false });

@@ -5,6 +5,7 @@ export type { StreamRecord, OutputRecord, StoreKey } from './record';
 export type { StreamsConfig } from './config';
 export type { Logger } from './logger';
 export type { StateRestoreListener } from './restorer';
+export { taskRecoveriesByReason } from './metrics';
 export { GlobalTable, type GlobalTableOptions } from './global-table';
 export { createStreamsPartitionAssigner, STREAMS_ASSIGNER_NAME, type StreamsAssignerOptions } from './partition-assigner';
 export { StreamsError, TopologyError, TaskFencedError, StateLostError, NotPrefetchedError } from './errors';

@@ -166,6 +166,8 @@ export class KafkaStreams {
       });
     }
     this.tasks.clear();
+    // A recovery in flight closes the task it replaces: done before close() returns, nothing is left open.
+    await Promise.all(this.recovering.values());
     await this.consumer?.disconnect();
     await this.admin?.disconnect();
     this.state = 'NOT_RUNNING';

@@ -18,6 +18,16 @@ export function createStreamsMetrics(registry: Registry | undefined) {
 export type StreamsMetrics = ReturnType<typeof createStreamsMetrics>;
 
 /**
+ * Tasks re-initialized from Kafka so far, by reason (error name), as counted
+ * on the registry passed to KafkaStreams. A normal run has none: tests that
+ * drive traffic assert `{}`.
+ */
+export async function taskRecoveriesByReason(registry: Registry): Promise<Record<string, number>> {
+  const values = (await registry.getSingleMetric('streams_task_recoveries_total')?.get())?.values ?? [];
+  return Object.fromEntries(values.filter((v) => v.value > 0).map((v) => [String(v.labels.reason), v.value]));
+}
+
+/**
  * Metrics of GlobalTables. Several tables may share one registry: a metric
  * registered there already is reused (each table sets its own `topic` label).
  */

@@ -69,4 +69,33 @@ describe('TaskState > Redis', () => {
     expect(() => dedup.get('m-2')).toThrow(/m-2/);
     expect(await redis.get(keys.entry('dedup', 'm-2'))).toBe('5');
   });
+
+  it('should serve a key of the commit in flight to a batch that did not fetch it, when the commit ends during its prefetch', async () => {
+    const prefix = uniqueName('state');
+    const state = stateOf(prefix);
+    await state.claim();
+    const dedup = state.store<number>('dedup');
+    dedup.put('m-1', 1);
+    const changes = state.beginCommit();
+    state.beginBatch();
+    // m-1 is found among the commit's changes, m-2 is fetched: the background commit ends while that read is in flight.
+    const prefetched = state.prefetch([{ store: 'dedup', key: 'm-1' }, { store: 'dedup', key: 'm-2' }]);
+    await state.apply(changes, new Map([['dedup', 0n]]));
+    state.endCommit();
+    await prefetched;
+    expect(dedup.get('m-1')).toBe(1);
+    expect(dedup.get('m-2')).toBeUndefined();
+  });
+
+  it('should not evict a cached key the batch is about to read when the cache is full', async () => {
+    const prefix = uniqueName('state');
+    const state = stateOf(prefix, 1);
+    await state.claim();
+    state.beginBatch();
+    await state.prefetch([{ store: 'counts', key: 'a' }]);
+    state.beginBatch();
+    await state.prefetch([{ store: 'counts', key: 'a' }, { store: 'counts', key: 'b' }]);
+    expect(state.store('counts').get('a')).toBeUndefined();
+    expect(state.store('counts').get('b')).toBeUndefined();
+  });
 });

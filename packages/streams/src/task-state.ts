@@ -102,13 +102,14 @@ export class TaskState {
       const slot = this.slot(store);
       let keys = asked.get(slot);
       if (!keys) asked.set(slot, (keys = new Set()));
-      if (keys.has(key) || slot.lookup(key) !== undefined) continue;
+      if (keys.has(key)) continue;
       keys.add(key);
+      if (slot.lookup(key) !== undefined) continue;
       missing.push([slot, key]);
       if (slot.cached) cachedCount += 1;
     }
     if (missing.length === 0) return;
-    this.evictIfFull(cachedCount);
+    this.evictIfFull(cachedCount, asked);
     for (let start = 0; start < missing.length; start += MAX_KEYS_PER_SCRIPT) {
       const chunk = missing.slice(start, start + MAX_KEYS_PER_SCRIPT);
       const reply = this.check(await this.scripts.readEntries([this.keys.checkpoint, ...chunk.map(([slot, key]) => this.keys.entry(slot.definition.name, key))], this.epoch));
@@ -168,10 +169,15 @@ export class TaskState {
     }
   }
 
-  /** After a successful commit and apply: the commit's changes become cached committed state. */
+  /**
+   * After a successful commit and apply: the commit's changes become committed
+   * state. Stores without caching keep them too, until the next batch: the
+   * commit runs in the background, and a batch that found a key among the
+   * commit's changes (so did not fetch it) may read it after the commit ended.
+   */
   endCommit(): void {
     for (const slot of this.slots.values()) {
-      if (slot.cached) for (const [key, entry] of slot.committing) slot.committed.set(key, entry);
+      for (const [key, entry] of slot.committing) slot.committed.set(key, entry);
       slot.committing.clear();
     }
   }
@@ -208,15 +214,22 @@ export class TaskState {
     slot.overlay.set(key, { value, expireAt: value !== undefined && retentionMs ? Date.now() + retentionMs : 0 });
   }
 
-  /** Keeps the cached stores' committed entries within the task's capacity, dropping the oldest first. */
-  private evictIfFull(incoming: number): void {
+  /**
+   * Keeps the cached stores' committed entries within the task's capacity,
+   * dropping the oldest first, but never a key the batch asked for: it was
+   * found in memory and not fetched, so the batch reads it from there.
+   */
+  private evictIfFull(incoming: number, asked: Map<StoreSlot, Set<string>>): void {
     let excess = incoming - this.cacheCapacity;
     for (const slot of this.slots.values()) if (slot.cached) excess += slot.committed.size;
     for (const slot of this.slots.values()) {
       if (!slot.cached) continue;
+      const keep = asked.get(slot);
       for (const key of slot.committed.keys()) {
-        if (excess-- <= 0) return;
+        if (excess <= 0) return;
+        if (keep?.has(key)) continue;
         slot.committed.delete(key);
+        excess -= 1;
       }
     }
   }

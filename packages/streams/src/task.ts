@@ -96,6 +96,17 @@ export class StreamTask {
    * has lost or holds behind its changelog.
    */
   async initialize(heartbeat?: () => Promise<void>): Promise<void> {
+    try {
+      await this.open(heartbeat);
+    } catch (error) {
+      // The runtime drops a task whose initialization failed (and retries with a new one): its
+      // producer's connections would otherwise stay open and keep the process alive after close().
+      await this.close().catch((closeError: unknown) => this.deps.logger.warn({ task: this.id, error: String(closeError) }, 'closing a task whose initialization failed failed too'));
+      throw error;
+    }
+  }
+
+  private async open(heartbeat?: () => Promise<void>): Promise<void> {
     const { topology, subtopology, partition, kafka } = this.deps;
     this.producer = kafka.producer({ transactionalId: `${topology.applicationId}-${this.id}`, idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
