@@ -26,8 +26,8 @@ export interface SoakResult {
  * three services) `runs` times in a row and stops it again. A run fails if
  * it does not print "Ready.", if a service had to be restarted on the way
  * (the supervisor would hide a start-up crash otherwise), if a /readyz does
- * not answer 200 at "Ready.", if the stop does not exit 0, or if any process
- * of its work directory is left.
+ * not answer 200 at "Ready.", if the stop (SIGTERM and SIGINT in turn) does
+ * not exit 0, or if any process of its work directory is left.
  */
 export async function soakStart(options: SoakOptions): Promise<SoakResult> {
   const burners = options.cpuLoad
@@ -38,8 +38,10 @@ export async function soakStart(options: SoakOptions): Promise<SoakResult> {
     for (let run = 1; run <= options.runs; run++) {
       const started = Date.now();
       try {
-        await startOnce((seconds) => result.readySeconds.push(seconds), started);
-        options.log(`run ${run}/${options.runs}: "Ready." after ${result.readySeconds.at(-1)?.toFixed(1)} s, stopped cleanly ${((Date.now() - started) / 1000).toFixed(1)} s after the start`);
+        // Both ways a user or a process manager stops it: Ctrl-C and SIGTERM.
+        const stopSignal = run % 2 === 1 ? 'SIGTERM' : 'SIGINT';
+        await startOnce((seconds) => result.readySeconds.push(seconds), started, stopSignal);
+        options.log(`run ${run}/${options.runs}: "Ready." after ${result.readySeconds.at(-1)?.toFixed(1)} s, stopped cleanly by ${stopSignal} ${((Date.now() - started) / 1000).toFixed(1)} s after the start`);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         result.failures.push({ run, reason });
@@ -52,7 +54,7 @@ export async function soakStart(options: SoakOptions): Promise<SoakResult> {
   return result;
 }
 
-async function startOnce(onReady: (seconds: number) => void, started: number): Promise<void> {
+async function startOnce(onReady: (seconds: number) => void, started: number, stopSignal: NodeJS.Signals): Promise<void> {
   const env = await isolatedCliEnv();
   const run = new CliRun(process.execPath, CLI_ARGS, env);
   try {
@@ -64,9 +66,9 @@ async function startOnce(onReady: (seconds: number) => void, started: number): P
     const restarts = run.output.match(/^service \S+ (exited|was killed).*$/gm);
     if (restarts) throw new Error(`a service crashed during start-up: ${restarts.join('; ')}`);
     const workDir = run.workDir();
-    run.signal('SIGTERM');
+    run.signal(stopSignal);
     const exit = await Promise.race([run.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), STOP_TIMEOUT_MS).unref())]);
-    if (exit?.code !== 0) throw new Error(`the stop after SIGTERM ended with ${exit ? `code ${exit.code}, signal ${exit.signal}` : 'no exit'}`);
+    if (exit?.code !== 0) throw new Error(`the stop after ${stopSignal} ended with ${exit ? `code ${exit.code}, signal ${exit.signal}` : 'no exit'}`);
     const left = pgrep(['-af', workDir]);
     if (left.length > 0) throw new Error(`processes left after the stop: ${left.join('; ')}`);
   } catch (error) {
