@@ -12,3 +12,10 @@ export function testStackEnv(): TestStackEnv {
   }
   return { kafkaBrokers: KAFKA_BROKERS.split(','), redisUrl: REDIS_URL, schemaRegistryUrl: SCHEMA_REGISTRY_URL };
 }
+
+/** The PostgreSQL the global setup started (or PG_URL named): the SQL oracle of the tests that compute expected results. */
+export function testPostgresUrl(): string {
+  const url = process.env.PG_URL;
+  if (!url) throw new Error('PG_URL is not set: run integration tests through jest (its global setup starts PostgreSQL)');
+  return url;
+}

@@ -1,3 +1,3 @@
-export { testStackEnv, type TestStackEnv } from './env';
+export { testStackEnv, testPostgresUrl, type TestStackEnv } from './env';
 export { uniqueName, testKafka, createTopics, readTopic, type ConsumedRecord } from './kafka';
 export { waitForEqual } from './wait';

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { ConfigResourceTypes, type Admin, type Kafka, type Producer } from 'kafkajs';
 import Redis from 'ioredis';
+import { Client } from 'pg';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { createTopics, readTopic, testKafka, testStackEnv, uniqueName } from './index';
+import { createTopics, readTopic, testKafka, testPostgresUrl, testStackEnv, uniqueName } from './index';
 
 describe('Local stack', () => {
   let kafka: Kafka;
@@ -29,6 +30,20 @@ describe('Local stack', () => {
     const redisPort = new URL(testStackEnv().redisUrl).port;
     expect(redisPort).not.toBe('6379');
     expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).toContain(`redis-server 127.0.0.1:${redisPort}`);
+  });
+
+  (startedLocally('postgresUrl') ? it : it.skip)('should run a PostgreSQL of its own on a free port, as an unprivileged user when started by root', async () => {
+    const client = new Client({ connectionString: testPostgresUrl() });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ port: string; dir: string }>("SELECT current_setting('port') AS port, current_setting('data_directory') AS dir");
+      expect(rows[0]?.port).not.toBe('5432');
+      expect(rows[0]?.dir.startsWith(process.env.ABTEST_STACK_WORKDIR ?? '<no work dir>')).toBe(true);
+      const server = execFileSync('ps', ['-eo', 'user,args'], { encoding: 'utf8' }).split('\n').find((line) => line.includes(`-D ${rows[0]?.dir}`));
+      expect(server?.split(/\s+/)[0]).toBe(process.getuid?.() === 0 ? 'nobody' : execFileSync('id', ['-un'], { encoding: 'utf8' }).trim());
+    } finally {
+      await client.end();
+    }
   });
 
   it('should produce with acks=-1 and consume the records back', async () => {

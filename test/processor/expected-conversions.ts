@@ -1,5 +1,6 @@
 import type { MetricDefinition, PropertyFilter } from '@abtest/definitions';
 import { Client } from 'pg';
+import { testPostgresUrl } from '../harness';
 
 /*
  * The reference for the conversion-metric figures of the processor: the
@@ -150,7 +151,7 @@ const idOf = (json: string): string => `CASE WHEN jsonb_typeof(${json}) IN ('str
 
 /**
  * Computes the expected conversion figures of `events` (in arrival order) in
- * PostgreSQL (`PG_URL`, default postgresql://postgres@127.0.0.1:5432/test).
+ * PostgreSQL (the harness's, or `PG_URL`).
  *
  * Identity assumption: the link that maps a `userId` to an `anonymousId` is
  * the first one by arrival (an `alias` previousId → userId, or any event with
@@ -172,7 +173,7 @@ export async function expectedConversionsFromPostgres(
   const nonNumeric = options.nonNumericValues ?? 'not_counted';
   const maxValues = options.maxValuesPerDimension ?? 20;
   if (new Set(metrics.map((m) => m.id)).size !== metrics.length) throw new Error('metric ids must be unique');
-  const client = new Client({ connectionString: process.env.PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test' });
+  const client = new Client({ connectionString: testPostgresUrl() });
   await client.connect();
   try {
     // Arrival index = position in the stream.

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { testPostgresUrl } from '../harness';
 
 export interface ExpectedVariant {
   experiment_id: string;
@@ -19,7 +20,7 @@ const PERSON_KEY = `coalesce(nullif(data->>'anonymousId', ''), data->>'userId')`
  * on (person key, messageId), the processor's rule.
  */
 export async function expectedCountsFromPostgres(events: Array<Record<string, unknown>>): Promise<{ variants: ExpectedVariant[]; clicksOnUnviewed: Map<string, number> }> {
-  const client = new Client({ connectionString: process.env.PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test' });
+  const client = new Client({ connectionString: testPostgresUrl() });
   await client.connect();
   try {
     await client.query('CREATE TEMP TABLE raw_events (data jsonb)');

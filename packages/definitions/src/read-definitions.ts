@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { KafkaUnavailableError } from '@abtest/kafka-io';
+import { KafkaUnavailableError, offsetsOfNewTopic } from '@abtest/kafka-io';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { DefinitionsCatalog } from './catalog';
 import { DefinitionError } from './errors';
@@ -73,7 +73,7 @@ async function partitionsToRead(kafka: Kafka, topic: string): Promise<Map<number
   await admin.connect();
   try {
     if (!(await admin.listTopics()).includes(topic)) return new Map();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await offsetsOfNewTopic(admin, topic);
     return new Map(offsets.filter((partition) => BigInt(partition.high) > BigInt(partition.low)).map((partition) => [partition.partition, BigInt(partition.high)]));
   } finally {
     await admin.disconnect();

@@ -10,7 +10,18 @@ export {
   type KafkaEnv,
   type SaslMechanism,
 } from './config';
-export { ensureTopics, topicsPresent, metadataOfNewTopics, createTopicsWithLeaders, type TopicSpec, type TopicConfigDrift, type EnsureTopicsResult } from './topics';
+export {
+  ensureTopics,
+  topicsPresent,
+  metadataOfNewTopics,
+  createTopicsWithLeaders,
+  offsetsOfNewTopic,
+  whileTopicsPropagate,
+  TOPIC_PROPAGATION_TIMEOUT_MS,
+  type TopicSpec,
+  type TopicConfigDrift,
+  type EnsureTopicsResult,
+} from './topics';
 export { BatchingProducer, BATCHING_PRODUCER_DEFAULTS, type BatchingProducerOptions, type ProducerRecord } from './batching-producer';
 export { ThreadedProducer, type ThreadedProducerOptions } from './threaded-producer';
 export {

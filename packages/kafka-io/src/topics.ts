@@ -60,22 +60,35 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
   return { created: missing.map((spec) => spec.topic), existing: existing.map((spec) => spec.topic), configDrift: await configDrift(admin, existing) };
 }
 
-const PROPAGATION_ATTEMPTS = 25;
+/**
+ * How long a request is retried while a topic's creation propagates. On an
+ * idle machine the leader appears within a second; a busy 2-core machine
+ * running the whole stack took several seconds.
+ */
+export const TOPIC_PROPAGATION_TIMEOUT_MS = 30_000;
 const PROPAGATION_BACKOFF_MS = 200;
+/**
+ * What a broker answers about a topic created a moment ago: not known yet,
+ * no leader elected yet, or the leader has not taken the partition on yet.
+ */
+const PROPAGATING = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION']);
 
 /**
- * Runs `request` again while a just-created topic is not yet known to every
- * broker (UNKNOWN_TOPIC_OR_PARTITION, no leader yet): the moment after this
- * or another instance created it. kafkajs' own wait for leaders retries only
- * the second of the two.
+ * The one retry policy of every start-up request about a topic that this or
+ * another instance may have just created: runs `request` again while the
+ * broker answers that the topic is still propagating, for up to
+ * TOPIC_PROPAGATION_TIMEOUT_MS; any other error is thrown at once. kafkajs'
+ * own retries cover only some of these answers, and only for some requests
+ * (fetchTopicOffsets gives up at once on NOT_LEADER_FOR_PARTITION).
  */
-async function whileTopicsPropagate<T>(request: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+export async function whileTopicsPropagate<T>(request: () => Promise<T>, timeoutMs = TOPIC_PROPAGATION_TIMEOUT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
     try {
       return await request();
     } catch (error) {
-      const type = (error as { type?: string }).type;
-      if (attempt >= PROPAGATION_ATTEMPTS || (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE')) throw error;
+      const type = (error as { type?: unknown }).type;
+      if (typeof type !== 'string' || !PROPAGATING.has(type) || Date.now() >= deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, PROPAGATION_BACKOFF_MS));
     }
   }
@@ -83,6 +96,9 @@ async function whileTopicsPropagate<T>(request: () => Promise<T>): Promise<T> {
 
 /** Topic metadata, waiting out a topic's creation still propagating. */
 export const metadataOfNewTopics = (admin: Admin, topics: string[]): ReturnType<Admin['fetchTopicMetadata']> => whileTopicsPropagate(() => admin.fetchTopicMetadata({ topics }));
+
+/** The low and high offsets of each partition of a topic, waiting out its creation still propagating. */
+export const offsetsOfNewTopic = (admin: Admin, topic: string): ReturnType<Admin['fetchTopicOffsets']> => whileTopicsPropagate(() => admin.fetchTopicOffsets(topic));
 
 /** Creates topics (existing ones are left alone) and waits for their leaders, also while their creation still propagates. */
 export const createTopicsWithLeaders = (admin: Admin, topics: ITopicConfig[]): Promise<boolean> => whileTopicsPropagate(() => admin.createTopics({ topics, waitForLeaders: true }));

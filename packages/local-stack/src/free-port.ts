@@ -17,7 +17,8 @@ export async function getFreePort(host = '127.0.0.1'): Promise<number> {
   throw new Error(`no free port found in ${PORT_RANGE.low}-${PORT_RANGE.high} after ${MAX_ATTEMPTS} attempts`);
 }
 
-function canListen(port: number, host: string): Promise<boolean> {
+/** Whether nothing listens on `port` now (this process can bind it). */
+export function canListen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();

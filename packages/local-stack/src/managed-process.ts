@@ -11,9 +11,21 @@ export interface ManagedProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** stdout and stderr of the process are appended here. */
   logFile: string;
-  /** How long stop() waits after SIGTERM before SIGKILL. */
+  /** How long stop() waits after its stop signal before SIGKILL. */
   stopTimeoutMs?: number;
+  /** What stop() sends first; SIGTERM unless the program shuts down fast on another (PostgreSQL: SIGINT). */
+  stopSignal?: NodeJS.Signals;
+  /** Runs the process as this unprivileged user (Linux, through setpriv), e.g. for programs that refuse root. */
+  user?: ProcessUser;
 }
+
+export interface ProcessUser {
+  uid: number;
+  gid: number;
+}
+
+/** The setpriv arguments that run a command as `user` instead of root. */
+export const setprivUserArgs = (user: ProcessUser): string[] => ['--reuid', String(user.uid), '--regid', String(user.gid), '--clear-groups'];
 
 const DEFAULT_STOP_TIMEOUT_MS = 15_000;
 
@@ -31,22 +43,24 @@ export class ManagedProcess {
   readonly exited: Promise<number | null>;
   private readonly child: ChildProcess;
   private readonly stopTimeoutMs: number;
+  private readonly stopSignal: NodeJS.Signals;
   private exitCode: number | null | undefined;
+  private signalCode: NodeJS.Signals | null = null;
 
   private constructor(options: ManagedProcessOptions) {
     this.name = options.name;
     this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
-    const [command, args] = hasSetpriv
-      ? ['setpriv', ['--pdeathsig', 'SIGKILL', '--', options.command, ...options.args]]
-      : [options.command, options.args];
+    this.stopSignal = options.stopSignal ?? 'SIGTERM';
+    const [command, args] = launchCommand(options);
     const log = createWriteStream(options.logFile, { flags: 'a' });
     this.child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.pipe(log);
     this.child.stderr?.pipe(log);
     this.exited = new Promise((resolve, reject) => {
       this.child.once('error', (error) => reject(new StackError(`could not start ${this.name} (${options.command}): ${error.message}`, { cause: error })));
-      this.child.once('exit', (code) => {
+      this.child.once('exit', (code, signal) => {
         this.exitCode = code;
+        this.signalCode = signal;
         resolve(code);
       });
     });
@@ -62,6 +76,11 @@ export class ManagedProcess {
     return this.child.pid;
   }
 
+  /** The signal that ended the process, once it ended by one (e.g. SIGKILL). */
+  get exitSignal(): NodeJS.Signals | null {
+    return this.signalCode;
+  }
+
   get isRunning(): boolean {
     return this.exitCode === undefined && this.child.pid !== undefined;
   }
@@ -71,10 +90,10 @@ export class ManagedProcess {
     if (this.isRunning) this.child.kill(signal);
   }
 
-  /** SIGTERM, then SIGKILL if the process has not exited within stopTimeoutMs. */
+  /** The stop signal (SIGTERM by default), then SIGKILL if the process has not exited within stopTimeoutMs. */
   async stop(): Promise<void> {
     if (!this.isRunning) return;
-    this.child.kill('SIGTERM');
+    this.child.kill(this.stopSignal);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), this.stopTimeoutMs);
     try {
       await this.exited;
@@ -82,4 +101,11 @@ export class ManagedProcess {
       clearTimeout(timer);
     }
   }
+}
+
+/** The command line: through setpriv where it exists, to die with its parent and, if asked, to drop root. */
+function launchCommand(options: ManagedProcessOptions): [string, string[]] {
+  if (options.user && !hasSetpriv) throw new StackError(`${options.name} must run as an unprivileged user, which needs setpriv (util-linux)`);
+  if (!hasSetpriv) return [options.command, options.args];
+  return ['setpriv', [...(options.user ? setprivUserArgs(options.user) : []), '--pdeathsig', 'SIGKILL', '--', options.command, ...options.args]];
 }

@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import Redis from 'ioredis';
+import { ensureDebianPackage } from './debian-package';
 import { StackError } from './errors';
 import { getFreePort } from './free-port';
 import { ManagedProcess } from './managed-process';
@@ -31,7 +32,10 @@ export interface StartRedisOptions {
  * redis-server package first if the binary is missing.
  */
 export async function startRedis(options: StartRedisOptions): Promise<RedisHandle> {
-  ensureRedisServerInstalled(options.log);
+  ensureDebianPackage(
+    { name: 'redis-server', isInstalled: () => spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0, otherwise: 'set REDIS_URL' },
+    options.log,
+  );
   const port = options.port ?? (await getFreePort());
   const name = options.name ?? 'redis';
   const dir = join(options.workDir, name);
@@ -66,18 +70,4 @@ export async function startRedis(options: StartRedisOptions): Promise<RedisHandl
   }
   options.log(`${name}: redis-server listening on ${url}`);
   return { url, port, process, stop: () => process.stop() };
-}
-
-function ensureRedisServerInstalled(log: (message: string) => void): void {
-  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0) return;
-  if (process.getuid?.() !== 0) {
-    throw new StackError('redis-server is not installed and this user cannot install it: run `sudo apt-get install -y redis-server`, or set REDIS_URL');
-  }
-  log('redis: installing Debian package redis-server');
-  try {
-    execFileSync('apt-get', ['update'], { stdio: 'ignore' });
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'redis-server'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  } catch (error) {
-    throw new StackError(`apt-get install redis-server failed: ${String(error)}`, { cause: error });
-  }
 }

@@ -1,4 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { offsetsOfNewTopic } from '@abtest/kafka-io';
 import { parseBreakdownRecord, parseResultsRecord, parseSeriesRecord, RecordDecodeError, type ResultsRecord, type ResultsTopics, type ValueDecoder } from '@abtest/results-contract';
 import type { ResultsViewMetrics } from './metrics';
 import type { LatestResultsStore } from './results-store';
@@ -61,7 +62,8 @@ export class ResultsFeed {
     await admin.connect();
     try {
       for (const topic of all) {
-        for (const p of await admin.fetchTopicOffsets(topic)) {
+        // Another service may have created the topic a moment ago: its partitions may not have a leader yet.
+        for (const p of await offsetsOfNewTopic(admin, topic)) {
           if (BigInt(p.high) > BigInt(p.low)) this.behind.set(`${topic}:${p.partition}`, BigInt(p.high) - 1n);
         }
       }
