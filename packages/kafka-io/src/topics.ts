@@ -1,3 +1,4 @@
+import { retry } from '@abtest/retry';
 import { ConfigResourceTypes, type Admin, type ITopicConfig } from 'kafkajs';
 import { TopicMismatchError } from './errors';
 
@@ -81,17 +82,13 @@ const PROPAGATING = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE
  * own retries cover only some of these answers, and only for some requests
  * (fetchTopicOffsets gives up at once on NOT_LEADER_FOR_PARTITION).
  */
-export async function whileTopicsPropagate<T>(request: () => Promise<T>, timeoutMs = TOPIC_PROPAGATION_TIMEOUT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await request();
-    } catch (error) {
-      const type = (error as { type?: unknown }).type;
-      if (typeof type !== 'string' || !PROPAGATING.has(type) || Date.now() >= deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, PROPAGATION_BACKOFF_MS));
-    }
-  }
+export function whileTopicsPropagate<T>(request: () => Promise<T>, timeoutMs = TOPIC_PROPAGATION_TIMEOUT_MS): Promise<T> {
+  return retry(request, { initialDelayMs: PROPAGATION_BACKOFF_MS, factor: 1, timeoutMs, retryIf: isPropagating });
+}
+
+function isPropagating(error: unknown): boolean {
+  const type = typeof error === 'object' && error !== null && 'type' in error ? error.type : undefined;
+  return typeof type === 'string' && PROPAGATING.has(type);
 }
 
 /** Topic metadata, waiting out a topic's creation still propagating. */

@@ -1,3 +1,4 @@
+import { retry } from '@abtest/retry';
 import { WaitTimeoutError } from './errors';
 
 export interface WaitOptions {
@@ -12,28 +13,39 @@ export interface WaitOptions {
 
 const DEFAULT_INTERVAL_MS = 100;
 
+/** A check that found nothing yet: tried again until the deadline. */
+class NotYetError extends Error {
+  override readonly name = 'NotYetError';
+  readonly retriable = true;
+}
+
 /**
  * Polls `check` until it returns a value other than `undefined`/`false`, or
  * throws a WaitTimeoutError naming what was awaited and the last failure seen.
- * A check that throws counts as "not yet".
+ * A check that throws counts as "not yet". Polling is @abtest/retry at a
+ * constant interval, with a last check at the deadline.
  */
 export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, options: WaitOptions): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  const interval = options.intervalMs ?? DEFAULT_INTERVAL_MS;
+  let fatal: Error | undefined;
   let lastError: unknown;
-  for (;;) {
-    const fatal = options.failFast?.();
+  const attempt = async (): Promise<T> => {
+    fatal = options.failFast?.();
     if (fatal) throw fatal;
+    let result: T | undefined | false;
     try {
-      const result = await check();
-      if (result !== undefined && result !== false) return result;
+      result = await check();
     } catch (error) {
       lastError = error;
+      throw new NotYetError('the check failed', { cause: error });
     }
-    if (Date.now() >= deadline) {
-      const detail = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
-      throw new WaitTimeoutError(`timed out after ${options.timeoutMs} ms waiting for ${options.description}${detail}`, { cause: lastError });
-    }
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    if (result === undefined || result === false) throw new NotYetError('not yet');
+    return result;
+  };
+  try {
+    return await retry(attempt, { initialDelayMs: options.intervalMs ?? DEFAULT_INTERVAL_MS, factor: 1, jitter: 0, timeoutMs: options.timeoutMs, retryIf: (error) => error instanceof NotYetError });
+  } catch (error) {
+    if (error === fatal) throw error;
+    const detail = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
+    throw new WaitTimeoutError(`timed out after ${options.timeoutMs} ms waiting for ${options.description}${detail}`, { cause: lastError });
   }
 }

@@ -48,6 +48,17 @@ describe('retry', () => {
     await expect(result).resolves.toBe(2);
   });
 
+  it('should retry only what retryIf accepts, and never a non-retriable error', async () => {
+    const narrowed = failing(Object.assign(new FlaggedError(true), { type: 'NOT_LEADER' }), Object.assign(new FlaggedError(true), { type: 'DENIED' }));
+    const result = retry(narrowed.operation, { initialDelayMs: 10, retryIf: (error) => (error as { type?: string }).type === 'NOT_LEADER' });
+    const settled = expect(result).rejects.toMatchObject({ type: 'DENIED' });
+    await jest.advanceTimersByTimeAsync(100);
+    await settled;
+    expect(narrowed.tries).toHaveLength(2);
+    const fatal = failing(new FlaggedError(false));
+    await expect(retry(fatal.operation, { initialDelayMs: 10, retryIf: () => true })).rejects.toThrow('give up');
+  });
+
   it('should stop after the attempts allowed and throw the last error', async () => {
     const { operation, tries } = failing(new FlaggedError(true), new FlaggedError(true), new FlaggedError(true));
     const result = retry(operation, { initialDelayMs: 10, attempts: 2, ...noJitter });

@@ -22,6 +22,12 @@ export interface RetryPolicy {
   jitter?: number;
   /** Retry errors that carry no `retriable` flag. Default false. */
   retryUnknown?: boolean;
+  /**
+   * Narrows what is retried: a retriable error this refuses is thrown (e.g.
+   * only the answers of a topic still propagating). It never makes a
+   * non-retriable error retried.
+   */
+  retryIf?: (error: unknown) => boolean;
   /** Ends the retries: the last error is thrown. */
   signal?: AbortSignal;
   /** Told before each wait (for a log line or a metric). */
@@ -80,7 +86,7 @@ export async function retry<T>(operation: (attempt: number) => Promise<T>, polic
     try {
       return await operation(attempt);
     } catch (error) {
-      const retriable = retriableFlag(error) ?? policy.retryUnknown ?? false;
+      const retriable = (retriableFlag(error) ?? policy.retryUnknown ?? false) && (policy.retryIf?.(error) ?? true);
       if (!retriable || attempt >= attempts || policy.signal?.aborted) throw error;
       let delay = Math.max(hintedDelay(error), backoffDelay(attempt, policy));
       if (policy.timeoutMs !== undefined) {
