@@ -18,7 +18,7 @@ const shared = {
 module.exports = {
   // Integration tests wait on real services; each wait has its own, shorter deadline.
   testTimeout: 120000,
-  reporters: ['default', '<rootDir>/test/harness/summary-reporter.js'],
+  reporters: ['default', '<rootDir>/packages/test-harness/src/summary-reporter.js'],
   projects: [
     {
       ...shared,
@@ -30,8 +30,8 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/{packages,services}/*/src/**/*.integration.test.ts', '<rootDir>/test/**/*.integration.test.ts'],
-      globalSetup: '<rootDir>/test/harness/global-setup.ts',
-      globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+      globalSetup: '<rootDir>/packages/test-harness/src/global-setup.ts',
+      globalTeardown: '<rootDir>/packages/test-harness/src/global-teardown.ts',
     },
   ],
 };

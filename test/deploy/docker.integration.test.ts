@@ -6,6 +6,7 @@ import Ajv2019 from 'ajv/dist/2019';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { parse } from 'yaml';
 import { DOCKER_IMAGES } from '@abtest/local-stack';
+import { itWhen } from '@abtest/test-harness';
 import { knownVariables, programExists, type Program } from './known-variables';
 import { REPO_ROOT } from './manifests';
 
@@ -66,6 +67,7 @@ describe('Dockerfile', () => {
 
   describe.each(SERVICES)('runtime tree of %s (docker/assemble-runtime.sh, as the image gets it)', (service) => {
     const built = existsSync(join(REPO_ROOT, 'services', service, 'dist', 'main.js'));
+    const whenBuilt = itWhen(built, `services/${service}/dist is not built: run npm run build`);
     let out: string;
     beforeAll(() => {
       out = mkdtempSync(join(tmpdir(), `deploy-runtime-${service}-`));
@@ -73,17 +75,17 @@ describe('Dockerfile', () => {
     });
     afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-    (built ? it : it.skip)('should hold every file the service loads from its own code and the workspace packages', () => {
+    whenBuilt('should hold every file the service loads from its own code and the workspace packages', () => {
       expect(missingModules(out, join(out, 'services', service, 'dist', 'main.js'))).toEqual([]);
     });
 
-    (built ? it : it.skip)('should hold the Lua scripts that packages load from src/ at run time', () => {
+    whenBuilt('should hold the Lua scripts that packages load from src/ at run time', () => {
       const scripts = luaScripts(join(REPO_ROOT, 'packages'));
       expect(scripts.length).toBeGreaterThan(0);
       expect(scripts.filter((script) => !existsSync(join(out, relative(REPO_ROOT, script))))).toEqual([]);
     });
 
-    (built ? it : it.skip)('should hold no sources, tests or other services', () => {
+    whenBuilt('should hold no sources, tests or other services', () => {
       const files = walk(out).map((file) => relative(out, file));
       expect(files.filter((file) => (file.endsWith('.ts') && !file.endsWith('.d.ts')) || file.includes('.test.'))).toEqual([]);
       expect(files.filter((file) => file.startsWith('services/') && !file.startsWith(`services/${service}/`) && !file.endsWith('package.json'))).toEqual([]);

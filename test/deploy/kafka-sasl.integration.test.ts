@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigResourceTypes, type Kafka } from 'kafkajs';
 import { createKafka, kafkaEnvSchema, toKafkaConnectionConfig } from '@abtest/kafka-io';
 import { createTestCertificates, startSaslKafka, type SaslKafkaHandle, type TestCertificates } from '@abtest/local-stack';
-import { readTopic, uniqueName } from '../harness';
+import { readTopic, uniqueName } from '@abtest/test-harness';
 import { kafkaCliBinDir, runCreateTopics } from './kafka-cli';
 
 const USER = { username: 'abtest-processor', password: 'scram-test-secret' };

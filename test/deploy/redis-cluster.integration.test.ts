@@ -5,7 +5,7 @@ import { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
 import { startRedisCluster, type RedisClusterHandle } from '@abtest/local-stack';
 import { createRedis, redisEnvSchema, toRedisConnectionConfig } from '@abtest/redis-io';
-import { uniqueName } from '../harness';
+import { uniqueName } from '@abtest/test-harness';
 import { APPLICATION_ID, expectedRoundTrip, loadStateScripts, taskKeys, taskRoundTrip } from './streams-state';
 
 /** Two sub-topologies over six partitions: the processor's tasks with the default settings. */

@@ -6,7 +6,7 @@ import type { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
 import { createTestCertificates, getFreePort, startRedis, type RedisHandle, type TestCertificates } from '@abtest/local-stack';
 import { createRedis, redisEnvSchema, toRedisConnectionConfig } from '@abtest/redis-io';
-import { uniqueName } from '../harness';
+import { uniqueName } from '@abtest/test-harness';
 import { expectedRoundTrip, taskRoundTrip } from './streams-state';
 
 const USER = { username: 'abtest-processor', password: 'acl-test-secret' };

@@ -1,6 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { MAX_JSON_DEPTH, deadLetterKey, signBody, type DeadLetter } from '@abtest/segment';
-import { testKafka, testStackEnv } from '../harness';
+import { testKafka, testStackEnv } from '@abtest/test-harness';
 import { SHARED_SECRET, WRITE_KEY, basicAuth, post, readAll, startTestIngress, trackEvent, type TestIngress } from './ingress-helpers';
 
 /** Long enough to jam the producer for minutes before the fix (kafkajs' murmur2 was quadratic in the key's length). */

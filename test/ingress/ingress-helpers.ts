@@ -2,7 +2,7 @@ import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { waitFor } from '@abtest/local-stack';
 import { createLogger } from '@abtest/observability';
 import { loadConfig, startIngress, type IngressConfig, type RunningIngress } from '@abtest/ingress';
-import { uniqueName } from '../harness';
+import { uniqueName } from '@abtest/test-harness';
 
 export const WRITE_KEY = 'wk_integration';
 export const SHARED_SECRET = 'integration-secret';

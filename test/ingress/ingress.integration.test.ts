@@ -1,7 +1,7 @@
 import { Analytics } from '@segment/analytics-node';
 import type { Admin, Kafka } from 'kafkajs';
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, RECORD_HEADERS, signBody, type DeadLetter } from '@abtest/segment';
-import { testKafka, testStackEnv } from '../harness';
+import { testKafka, testStackEnv } from '@abtest/test-harness';
 import { SHARED_SECRET, WRITE_KEY, basicAuth, post, readAll, recordCount, startTestIngress, trackEvent, type TestIngress } from './ingress-helpers';
 
 describe('Ingress > real Kafka, real HTTP', () => {

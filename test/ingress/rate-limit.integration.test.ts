@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@abtest/local-stack';
-import { testStackEnv } from '../harness';
+import { testStackEnv } from '@abtest/test-harness';
 import { basicAuth, post, startTestIngress, trackEvent, type TestIngress } from './ingress-helpers';
 
 const EVENTS_PER_SECOND = 10;

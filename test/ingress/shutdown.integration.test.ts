@@ -1,6 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { waitFor } from '@abtest/local-stack';
-import { testKafka, testStackEnv, uniqueName } from '../harness';
+import { testKafka, testStackEnv, uniqueName } from '@abtest/test-harness';
 import { WRITE_KEY, basicAuth, readAll, trackEvent } from './ingress-helpers';
 import { buildIngress, startIngressProcess, type IngressProcess } from './ingress-process';
 

@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import { DefinitionsWriter, parseExperimentDefinition, parseMetricDefinition } from '@abtest/definitions';
 import type { ExperimentDetail } from '@abtest/results-contract';
-import { testKafka, testStackEnv, uniqueName, waitForEqual } from '../harness';
+import { testKafka, testStackEnv, uniqueName, waitForEqual } from '@abtest/test-harness';
 import { WRITE_KEY } from '../ingress/ingress-helpers';
 import { startIngressProcess, type IngressProcess } from '../ingress/ingress-process';
 import { startProcessor, waitUntilReady, type ProcessorProcess } from '../processor/processor-process';

@@ -2,7 +2,7 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Kafka } from 'kafkajs';
 import { parseResultsRecord, type ResultsRecord } from '@abtest/results-contract';
 import { facetsOf, type StatusFacets } from '@abtest/results-view';
-import { uniqueName } from '../harness';
+import { uniqueName } from '@abtest/test-harness';
 import { WRITE_KEY, basicAuth } from '../ingress/ingress-helpers';
 
 /** Segment's libraries send at most this many events per batch request in this test (the ingress allows more). */

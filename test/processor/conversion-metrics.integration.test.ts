@@ -5,7 +5,7 @@ import { DefinitionsWriter, parseMetricDefinition } from '@abtest/definitions';
 import { resultsTopics, type BreakdownResults, type ExperimentResults } from '@abtest/results-contract';
 import { waitFor } from '@abtest/local-stack';
 import { personKey } from '@abtest/segment';
-import { createTopics, testKafka, testStackEnv, uniqueName, waitForEqual } from '../harness';
+import { createTopics, testKafka, testStackEnv, uniqueName, waitForEqual } from '@abtest/test-harness';
 import { expectedConversionsFromPostgres, type ExpectedConversions } from './expected-conversions';
 import { CONVERSION_DIMENSIONS, generateConversionEvents, type SegmentEvent } from './generate-conversion-events';
 import { startProcessor, waitUntilReady, type ProcessorProcess } from './processor-process';

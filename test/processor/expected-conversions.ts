@@ -1,6 +1,6 @@
 import type { MetricDefinition, PropertyFilter } from '@abtest/definitions';
 import { Client } from 'pg';
-import { testPostgresUrl } from '../harness';
+import { testPostgresUrl } from '@abtest/test-harness';
 
 /*
  * The reference for the conversion-metric figures of the processor: the

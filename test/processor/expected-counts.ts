@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { testPostgresUrl } from '../harness';
+import { testPostgresUrl } from '@abtest/test-harness';
 
 export interface ExpectedVariant {
   experiment_id: string;

@@ -10,7 +10,7 @@ import { resultsTopics } from '@abtest/results-contract';
 import { startRedis, type RedisHandle } from '@abtest/local-stack';
 import { personKey } from '@abtest/segment';
 import { KafkaStreams, taskRecoveriesByReason, type Logger } from '@abtest/streams';
-import { createTopics, testKafka, uniqueName } from '../harness';
+import { createTopics, testKafka, uniqueName } from '@abtest/test-harness';
 import { expectedCountsFromPostgres } from './expected-counts';
 import { generateExperimentEvents } from './generate-events';
 import { followResults, waitForResults } from './results-reader';

@@ -1,7 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { personKey } from '@abtest/segment';
-import { createTopics, testKafka, testStackEnv, uniqueName } from '../harness';
+import { createTopics, testKafka, testStackEnv, uniqueName } from '@abtest/test-harness';
 import { expectedCountsFromPostgres } from './expected-counts';
 import { generateExperimentEvents, seededRandom } from './generate-events';
 import { startProcessor, waitUntilReady, type ProcessorProcess } from './processor-process';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getFreePort, ManagedProcess, waitFor } from '@abtest/local-stack';
-import { testStackEnv } from '../harness';
+import { testStackEnv } from '@abtest/test-harness';
 
 const MAIN = resolve(__dirname, '../../services/processor/dist/main.js');
 

@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { waitFor } from '@abtest/local-stack';
 import type { ExperimentResults } from '@abtest/results-contract';
-import { uniqueName } from '../harness';
+import { uniqueName } from '@abtest/test-harness';
 import type { ExpectedVariant } from './expected-counts';
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
 import { resultsTopics } from '@abtest/results-contract';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { testKafka } from '../harness';
+import { testKafka } from '@abtest/test-harness';
 import { ensureChromium, CHROMIUM_ARGS } from './chromium';
 import { breakdownRecord, resultsRecord, seriesRecord } from './records';
 import { ARTIFACTS_DIR, buildResults, connectedProducer, produceJson, startResults, uniqueResultsEnv, waitForJson } from './results-helpers';

@@ -1,7 +1,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { personKey } from '@abtest/segment';
 import type { ExperimentDetail, ExperimentList } from '@abtest/results-contract';
-import { testKafka, uniqueName } from '../harness';
+import { testKafka, uniqueName } from '@abtest/test-harness';
 import { startProcessor, waitUntilReady, type ProcessorProcess } from '../processor/processor-process';
 import { buildResults, connectedProducer, startResultsProcess, uniqueResultsEnv, waitForJson, type ResultsProcess } from './results-helpers';
 

@@ -2,7 +2,7 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { waitFor } from '@abtest/local-stack';
 import { apiSchemas, RESULTS_AVRO_SCHEMA, resultsTopics, type ExperimentDetail, type ExperimentList } from '@abtest/results-contract';
-import { testKafka, testStackEnv } from '../harness';
+import { testKafka, testStackEnv } from '@abtest/test-harness';
 import { breakdownRecord, resultsRecord, seriesRecord } from './records';
 import { connectedProducer, getJson, produceJson, startResults, uniqueResultsEnv, waitForJson } from './results-helpers';
 import type { ResultsService } from '../../services/results/src/results-service';

@@ -9,7 +9,7 @@ import { createLogger, LOG_LEVELS } from '@abtest/observability';
 import { statusKeys, type DecisionRecord } from '@abtest/results-view';
 import { loadConfig } from '../../services/results/src/config';
 import { startResultsService, type ResultsService } from '../../services/results/src/results-service';
-import { readTopic, testStackEnv, uniqueName } from '../harness';
+import { readTopic, testStackEnv, uniqueName } from '@abtest/test-harness';
 
 const ROOT = resolve(__dirname, '../..');
 export const ARTIFACTS_DIR = join(ROOT, 'test-artifacts', 'results');

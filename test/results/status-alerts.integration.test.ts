@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { waitFor } from '@abtest/local-stack';
-import { testKafka, testStackEnv } from '../harness';
+import { testKafka, testStackEnv } from '@abtest/test-harness';
 import { resultsRecord, type RecordSpec } from './records';
 import { connectedProducer, produceJson, readDecisions, startResults, uniqueResultsEnv, waitForOutboxDrained } from './results-helpers';
 import { startSlackCapture } from './slack-capture';

@@ -2,7 +2,7 @@ import { ConfigResourceTypes, Kafka, logLevel, type Admin } from 'kafkajs';
 import { KafkaIoError } from '@abtest/kafka-io';
 import { getFreePort } from '@abtest/local-stack';
 // A relative import: the test harness is shared by every integration test, not a package.
-import { createTopics, testKafka, uniqueName } from '../../../test/harness';
+import { createTopics, testKafka, uniqueName } from '@abtest/test-harness';
 import { DefinitionsCatalog } from './catalog';
 import { DefinitionError } from './errors';
 import { readDefinitions } from './read-definitions';

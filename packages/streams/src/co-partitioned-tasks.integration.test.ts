@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import type { Admin, Kafka, Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { waitFor } from '@abtest/local-stack';
-import { createTopics, readTopic, testKafka, testStackEnv, uniqueName } from '../../../test/harness';
+import { createTopics, readTopic, testKafka, testStackEnv, uniqueName } from '@abtest/test-harness';
 import { KafkaStreams } from './kafka-streams';
 import type { Logger } from './logger';
 import type { KeyValueStore, Processor, ProcessorContext } from './processor';

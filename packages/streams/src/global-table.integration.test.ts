@@ -1,7 +1,7 @@
 import type { Admin, Kafka, Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { waitFor } from '@abtest/local-stack';
-import { createTopics, testKafka, uniqueName } from '../../../test/harness';
+import { createTopics, testKafka, uniqueName } from '@abtest/test-harness';
 import { StreamsError } from './errors';
 import { GlobalTable } from './global-table';
 import type { Logger } from './logger';

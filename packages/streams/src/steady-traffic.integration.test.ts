@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { waitFor } from '@abtest/local-stack';
-import { createTopics, testKafka, testStackEnv, uniqueName } from '../../../test/harness';
+import { createTopics, testKafka, testStackEnv, uniqueName } from '@abtest/test-harness';
 import { KafkaStreams } from './kafka-streams';
 import { taskRecoveriesByReason } from './metrics';
 import type { Logger } from './logger';

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { testStackEnv, uniqueName } from '../../../test/harness';
+import { testStackEnv, uniqueName } from '@abtest/test-harness';
 import { loadStateScripts } from './commands';
 import { taskKeys } from './keys';
 import { TaskState, type StoreChange } from './task-state';

@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { DefinitionsCatalog, DefinitionsWriter, readDefinitions } from '@abtest/definitions';
 import { getFreePort } from '@abtest/local-stack';
 // A relative import: the test harness is shared by every integration test, not a package.
-import { testKafka, uniqueName } from '../../../test/harness';
+import { testKafka, uniqueName } from '@abtest/test-harness';
 import { definitionsAdminRouter } from './admin-router';
 
 const TOKEN = 'test-admin-token-0123456789';

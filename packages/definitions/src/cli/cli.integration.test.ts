@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 // A relative import: the test harness is shared by every integration test, not a package.
-import { testStackEnv, uniqueName } from '../../../../test/harness';
+import { testStackEnv, uniqueName } from '@abtest/test-harness';
 
 /** The built CLI, run as a user runs it. */
 const CLI = resolve(__dirname, '../../dist/cli.js');

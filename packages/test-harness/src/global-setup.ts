@@ -1,5 +1,5 @@
-// A relative import: jest's moduleNameMapper does not apply to global setup modules.
-import { startStack, stackEnvironment, type Stack } from '../../packages/local-stack/src';
+// jest's moduleNameMapper does not apply to global setup modules: this is the built package (npm test builds first).
+import { startStack, stackEnvironment, type Stack } from '@abtest/local-stack';
 
 declare global {
   var __ABTEST_STACK__: Stack | undefined;

@@ -3,7 +3,7 @@ import { ConfigResourceTypes, type Admin, type Kafka, type Producer } from 'kafk
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { createTopics, readTopic, testKafka, testPostgresUrl, testStackEnv, uniqueName } from './index';
+import { createTopics, itWhen, readTopic, testKafka, testPostgresUrl, testStackEnv, uniqueName } from './index';
 
 describe('Local stack', () => {
   let kafka: Kafka;
@@ -20,19 +20,20 @@ describe('Local stack', () => {
   });
 
   const startedLocally = (service: string) => process.env.ABTEST_STACK_PROVENANCE?.includes(`"${service}":"local"`) ?? false;
+  const whenLocal = (service: string) => itWhen(startedLocally(service), `${service} was given from outside (or runs in a container), not started as a local process`);
 
-  (startedLocally('kafkaBrokers') ? it : it.skip)('should run a real Kafka broker JVM that the harness started', () => {
+  whenLocal('kafkaBrokers')('should run a real Kafka broker JVM that the harness started', () => {
     const processes = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
     expect(processes).toMatch(/java .*kafka\.Kafka /);
   });
 
-  (startedLocally('redisUrl') ? it : it.skip)('should run a redis-server of its own, never the shared one on 6379', () => {
+  whenLocal('redisUrl')('should run a redis-server of its own, never the shared one on 6379', () => {
     const redisPort = new URL(testStackEnv().redisUrl).port;
     expect(redisPort).not.toBe('6379');
     expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).toContain(`redis-server 127.0.0.1:${redisPort}`);
   });
 
-  (startedLocally('postgresUrl') ? it : it.skip)('should run a PostgreSQL of its own on a free port, as an unprivileged user when started by root', async () => {
+  whenLocal('postgresUrl')('should run a PostgreSQL of its own on a free port, as an unprivileged user when started by root', async () => {
     const client = new Client({ connectionString: testPostgresUrl() });
     await client.connect();
     try {

@@ -1,3 +1,4 @@
 export { testStackEnv, testPostgresUrl, type TestStackEnv } from './env';
 export { uniqueName, testKafka, createTopics, readTopic, type ConsumedRecord } from './kafka';
 export { waitForEqual } from './wait';
+export { itWhen } from './skip';
