@@ -7,8 +7,8 @@
 const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleNameMapper: {
-    // Services are mapped by name only where they export an API (the ingress, for its tests).
-    '^@abtest/(ingress)$': '<rootDir>/services/$1/src',
+    // Services are mapped by name only where they export an API (for their tests: start one in-process).
+    '^@abtest/(ingress|processor)$': '<rootDir>/services/$1/src',
     '^@abtest/([^/]+)$': '<rootDir>/packages/$1/src',
   },
   testEnvironment: 'node',

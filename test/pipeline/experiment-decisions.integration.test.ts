@@ -6,7 +6,8 @@ import type { ExperimentDetail } from '@abtest/results-contract';
 import { testKafka, testStackEnv, uniqueName, waitForEqual } from '@abtest/test-harness';
 import { WRITE_KEY } from '../ingress/ingress-helpers';
 import { startIngressProcess, type IngressProcess } from '../ingress/ingress-process';
-import { startProcessor, waitUntilReady, type ProcessorProcess } from '../processor/processor-process';
+import { waitUntilReady } from '../processor/processor-helpers';
+import { startProcessorProcess, type ProcessorProcess } from '../processor/processor-process';
 import { startResultsProcess, uniqueResultsEnv, waitForJson, type ResultsProcess } from '../results/results-helpers';
 import { startSlackCapture } from '../results/slack-capture';
 import { generateDecisionTraffic, trafficTotals, type ExperimentPlan, type TrafficTotals } from './decision-events';
@@ -117,7 +118,7 @@ describe('Pipeline > experiment decisions (ingress → processor → results ser
           LOG_LEVEL: 'warn',
         });
         processes.push(ingress);
-        const processor = await startProcessor({
+        const processor = await startProcessorProcess({
           PROCESSOR_APPLICATION_ID: `${runId}-app`,
           EVENTS_TOPIC: eventsTopic,
           RESULTS_TOPIC: resultsTopic,

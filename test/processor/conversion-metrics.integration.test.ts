@@ -8,7 +8,8 @@ import { personKey } from '@abtest/segment';
 import { createTopics, testKafka, testStackEnv, uniqueName, waitForEqual } from '@abtest/test-harness';
 import { expectedConversionsFromPostgres, type ExpectedConversions } from './expected-conversions';
 import { CONVERSION_DIMENSIONS, generateConversionEvents, type SegmentEvent } from './generate-conversion-events';
-import { startProcessor, waitUntilReady, type ProcessorProcess } from './processor-process';
+import { waitUntilReady } from './processor-helpers';
+import { startProcessorProcess, type ProcessorProcess } from './processor-process';
 import { followLatest, followResults } from './results-reader';
 
 const PARTITIONS = 4;
@@ -80,7 +81,7 @@ describe('Processor > conversion metrics after exposure (real Kafka, Redis, sche
       SESSION_TIMEOUT_MS: '6000',
     };
     const start = async (): Promise<ProcessorProcess> => {
-      const instance = await startProcessor(env);
+      const instance = await startProcessorProcess(env);
       running.push(instance);
       return instance;
     };

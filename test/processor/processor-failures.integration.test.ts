@@ -4,7 +4,8 @@ import { personKey } from '@abtest/segment';
 import { createTopics, testKafka, testStackEnv, uniqueName } from '@abtest/test-harness';
 import { expectedCountsFromPostgres } from './expected-counts';
 import { generateExperimentEvents, seededRandom } from './generate-events';
-import { startProcessor, waitUntilReady, type ProcessorProcess } from './processor-process';
+import { waitUntilReady } from './processor-helpers';
+import { startProcessorProcess, type ProcessorProcess } from './processor-process';
 import { followResults, waitForResults } from './results-reader';
 
 const PARTITIONS = 4;
@@ -38,7 +39,7 @@ describe('Processor > failures', () => {
       await producer.send({ topic: names.eventsTopic, acks: -1, messages: events.map((e) => ({ key: personKey(e) ?? null, value: JSON.stringify(e) })) });
     };
     const start = async () => {
-      const instance = await startProcessor(env);
+      const instance = await startProcessorProcess(env);
       running.push(instance);
       return instance;
     };

@@ -2,7 +2,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import { personKey } from '@abtest/segment';
 import type { ExperimentDetail, ExperimentList } from '@abtest/results-contract';
 import { testKafka, uniqueName } from '@abtest/test-harness';
-import { startProcessor, waitUntilReady, type ProcessorProcess } from '../processor/processor-process';
+import { startTestProcessor, waitUntilReady, type TestProcessor } from '../processor/processor-helpers';
 import { buildResults, connectedProducer, startResultsProcess, uniqueResultsEnv, waitForJson, type ResultsProcess } from './results-helpers';
 
 type Kind = 'Experiment Viewed' | 'Experiment Clicked';
@@ -10,7 +10,8 @@ type Kind = 'Experiment Viewed' | 'Experiment Clicked';
 describe('Results service > the real pipeline', () => {
   let kafka: Kafka;
   let producer: Producer;
-  const running: Array<ProcessorProcess | ResultsProcess> = [];
+  const processors: TestProcessor[] = [];
+  const running: ResultsProcess[] = [];
 
   beforeAll(async () => {
     buildResults();
@@ -19,7 +20,7 @@ describe('Results service > the real pipeline', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(running.map((r) => r.process.stop()));
+    await Promise.all([...running.map((r) => r.process.stop()), ...processors.map((p) => p.stop())]);
     await producer.disconnect();
   });
 
@@ -28,8 +29,8 @@ describe('Results service > the real pipeline', () => {
     const eventsTopic = uniqueName('events');
     const experiment = uniqueName('exp');
     const applicationId = uniqueName('proc');
-    const processor = await startProcessor({ PROCESSOR_APPLICATION_ID: applicationId, EVENTS_TOPIC: eventsTopic, EVENTS_TOPIC_PARTITIONS: '2', RESULTS_TOPIC: env.RESULTS_TOPIC as string, RESULTS_TOPIC_PARTITIONS: '2', REDIS_KEY_PREFIX: `${applicationId}:`, COMMIT_INTERVAL_MS: '100' });
-    running.push(processor);
+    const processor = await startTestProcessor({ PROCESSOR_APPLICATION_ID: applicationId, EVENTS_TOPIC: eventsTopic, EVENTS_TOPIC_PARTITIONS: '2', RESULTS_TOPIC: env.RESULTS_TOPIC as string, RESULTS_TOPIC_PARTITIONS: '2', REDIS_KEY_PREFIX: `${applicationId}:`, COMMIT_INTERVAL_MS: '100' });
+    processors.push(processor);
     await waitUntilReady(processor);
     const results = await startResultsProcess(env);
     running.push(results);

@@ -1,7 +1,7 @@
 import type { DefinitionsCatalog } from '@abtest/definitions';
 import type { ExperimentResults as ExperimentAnalysis } from '@abtest/stats';
 import type { BreakdownResults, ExperimentResults, SeriesResults, VariantMetric } from '@abtest/results-contract';
-import { clean, DAY_MS, mergeDelta, type CellDelta, type SeriesCellDelta, type ExperimentDelta, type MetricFigures, type MetricType, type VariantDelta } from './delta';
+import { clean, mergeDelta, type CellDelta, type SeriesCellDelta, type ExperimentDelta, type MetricFigures, type MetricType, type VariantDelta } from './delta';
 
 export const OTHER_VALUE = 'other';
 
@@ -128,14 +128,5 @@ export function toSeries(experimentId: string, granularity: SeriesResults['granu
       persons: cell.persons,
       metrics: byId(cell.metrics).map(([metricId, m]) => ({ metric_id: metricId, persons_converted: m.persons_converted, event_count: m.event_count, sum: clean(m.sum) })),
     })),
-  };
-}
-
-/** The breakdown and series entries an experiment has, for interactive queries (they live in the experiment's partition). */
-export function entriesOf(state: ExperimentState): { breakdowns: Array<{ dimension: string; value: string }>; series: Array<{ granularity: SeriesResults['granularity']; start: number }> } {
-  const days = [...new Set(state.series_hours.map((hour) => Math.floor(hour / DAY_MS) * DAY_MS))];
-  return {
-    breakdowns: Object.entries(state.dimension_values).flatMap(([dimension, values]) => [...values, OTHER_VALUE].map((value) => ({ dimension, value }))),
-    series: [...state.series_hours.map((start) => ({ granularity: 'hour' as const, start })), ...days.map((start) => ({ granularity: 'day' as const, start }))],
   };
 }

@@ -1,21 +1,6 @@
 import express, { type Express } from 'express';
 import type { DefinitionsCatalog, DefinitionsWriter } from '@abtest/definitions';
-import {
-  BREAKDOWNS_STORE,
-  breakdownKey,
-  entriesOf,
-  metricIdsOf,
-  RESULTS_STORE,
-  SERIES_STORE,
-  seriesKey,
-  toBreakdown,
-  toResults,
-  toSeries,
-  type CellDelta,
-  type CellsState,
-  type ExperimentState,
-  type SeriesCellDelta,
-} from '@abtest/experiments';
+import { queryExperiment } from '@abtest/experiments';
 import { healthRouter, httpMetrics, type Readiness } from '@abtest/observability';
 import type { KafkaStreams } from '@abtest/streams';
 import type { Registry } from 'prom-client';
@@ -43,30 +28,12 @@ export function createApp(options: AppOptions): Express {
       res.status(503).set('Retry-After', '1').json({ error: 'starting', message: 'the processor has not joined its consumer group yet; retry shortly' });
       return;
     }
-    const state = await streams.query<ExperimentState>(RESULTS_STORE, id);
-    if (!state) {
+    const results = await queryExperiment(streams, definitions, id);
+    if (!results) {
       res.status(404).json({ error: 'not_found', message: `no results for experiment "${id}" yet: no exposure or click event has been processed for it` });
       return;
     }
-    const entries = entriesOf(state);
-    const metrics = metricIdsOf(state, definitions);
-    const now = Date.now();
-    // Breakdown and series entries live in the experiment's partition: queried with the experiment id as partition key.
-    const [breakdownCells, seriesCells] = await Promise.all([
-      streams.queryAll<CellsState<CellDelta>>(BREAKDOWNS_STORE, entries.breakdowns.map(({ dimension, value }) => breakdownKey(id, dimension, value)), id),
-      streams.queryAll<CellsState<SeriesCellDelta>>(SERIES_STORE, entries.series.map(({ granularity, start }) => seriesKey(id, granularity, start)), id),
-    ]);
-    res.json({
-      ...toResults(state, definitions),
-      breakdowns: entries.breakdowns.flatMap(({ dimension, value }, i) => {
-        const cells = breakdownCells[i];
-        return cells ? [toBreakdown(id, dimension, value, cells, metrics, now)] : [];
-      }),
-      series: entries.series.flatMap(({ granularity, start }, i) => {
-        const cells = seriesCells[i];
-        return cells ? [toSeries(id, granularity, start, cells, now)] : [];
-      }),
-    });
+    res.json(results);
   });
   return app;
 }

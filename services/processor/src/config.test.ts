@@ -22,6 +22,11 @@ describe('Processor > config', () => {
     expect(load).toThrow(/KAFKA_BROKERS must be a comma-separated list of host:port/);
   });
 
+  it('should take PROCESSOR_PORT=0 as any free port, and refuse a port past 65535', () => {
+    expect(loadConfig({ ...base, PROCESSOR_PORT: '0' }).port).toBe(0);
+    expect(() => loadConfig({ ...base, PROCESSOR_PORT: '65536' })).toThrow(/PROCESSOR_PORT must be at most 65535/);
+  });
+
   it('should refuse a configuration without Redis', () => {
     expect(() => loadConfig({ KAFKA_BROKERS: base.KAFKA_BROKERS })).toThrow(/REDIS_URL is required/);
   });

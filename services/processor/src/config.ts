@@ -32,7 +32,8 @@ const schema = z.object({
   COMMIT_INTERVAL_MS: envPositiveInt(250),
   SESSION_TIMEOUT_MS: envPositiveInt(30_000),
   DEDUP_WINDOW_MS: envPositiveInt(7 * DAY_MS),
-  PROCESSOR_PORT: envPositiveInt(8081),
+  // 0: any free port (tests running several instances).
+  PROCESSOR_PORT: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be at least 0').max(65_535, 'must be at most 65535').default(8081),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 })
   .and(kafkaEnvSchema)

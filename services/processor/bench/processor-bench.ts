@@ -1,4 +1,3 @@
-import { DefinitionsCatalog } from '@abtest/definitions';
 /**
  * `npm run bench:processor`: throughput of the experiment topology with
  * exactly-once on (events/s through one instance, from a pre-filled topic)
@@ -6,6 +5,7 @@ import { DefinitionsCatalog } from '@abtest/definitions';
  * rate. Starts its own local stack unless KAFKA_BROKERS/REDIS_URL are set.
  */
 import Redis from 'ioredis';
+import { DefinitionsCatalog } from '@abtest/definitions';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { buildExperimentTopology } from '@abtest/experiments';
 import { resultsTopics, type ExperimentResults } from '@abtest/results-contract';
