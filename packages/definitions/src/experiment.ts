@@ -150,7 +150,7 @@ const experimentSchema = strictObject({
 function firstVariantId(variants: readonly { id: string }[]): string {
   const first = variants[0];
   // Unreachable: the schema requires at least two variants before transforming.
-  if (!first) throw new Error('an experiment without variants passed validation');
+  if (!first) throw new DefinitionError('invalid experiment definition', [{ path: 'variants', message: 'must have at least 2 variants' }]);
   return first.id;
 }
 

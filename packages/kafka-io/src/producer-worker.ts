@@ -2,6 +2,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { BatchingProducer } from './batching-producer';
 import { createKafka, type KafkaLogger } from './client';
+import { KafkaConfigError } from './errors';
 import { PENDING_REPORT_INTERVAL_MS, serializeError, type FromWorker, type LogLevel, type ToWorker, type WorkerSettings } from './worker-protocol';
 
 /**
@@ -59,5 +60,5 @@ function run(port: MessagePort, settings: WorkerSettings): void {
   );
 }
 
-if (!parentPort) throw new Error('producer-worker runs as a worker thread of ThreadedProducer');
+if (!parentPort) throw new KafkaConfigError('producer-worker runs as a worker thread of ThreadedProducer, not on its own');
 run(parentPort, workerData as WorkerSettings);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { getFreePort } from './free-port';
 import { LOCAL_SERVICES, REPO_ROOT } from './local-services';
 import { waitFor } from './wait';
+import { StackError } from './errors';
 
 /** What `npm start` runs once the build is done. */
 export const CLI_ARGS = [resolve(__dirname, '..', 'dist', 'cli.js'), 'up'];
@@ -35,7 +36,7 @@ export class CliRun {
   }
 
   get pid(): number {
-    if (this.child.pid === undefined) throw new Error(`could not start ${this.child.spawnfile}`);
+    if (this.child.pid === undefined) throw new StackError(`could not start ${this.child.spawnfile}`);
     return this.child.pid;
   }
 
@@ -60,7 +61,7 @@ export class CliRun {
   /** The work directory the CLI printed. */
   workDir(): string {
     const match = this.text.match(/^Work directory: +(\S+)/m);
-    if (!match?.[1]) throw new Error(`no work directory in the output:\n${this.text}`);
+    if (!match?.[1]) throw new StackError(`no work directory in the output:\n${this.text}`);
     return match[1];
   }
 

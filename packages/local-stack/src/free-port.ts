@@ -1,3 +1,4 @@
+import { StackError } from './errors';
 import { createServer } from 'node:net';
 
 /**
@@ -14,7 +15,7 @@ export async function getFreePort(host = '127.0.0.1'): Promise<number> {
     const port = PORT_RANGE.low + Math.floor(Math.random() * (PORT_RANGE.high - PORT_RANGE.low));
     if (await canListen(port, host)) return port;
   }
-  throw new Error(`no free port found in ${PORT_RANGE.low}-${PORT_RANGE.high} after ${MAX_ATTEMPTS} attempts`);
+  throw new StackError(`no free port found in ${PORT_RANGE.low}-${PORT_RANGE.high} after ${MAX_ATTEMPTS} attempts`);
 }
 
 /** Whether nothing listens on `port` now (this process can bind it). */

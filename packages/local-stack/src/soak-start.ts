@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import { CliRun, CLI_ARGS, isolatedCliEnv, pgrep, servicePorts } from './cli-run';
 import { answersReady } from './local-services';
 import { ManagedProcess } from './managed-process';
+import { StackError } from './errors';
 
 /** A start slower than this is a failure: it is what a developer would give up on. */
 const READY_TIMEOUT_MS = 240_000;
@@ -62,17 +63,17 @@ async function startOnce(onReady: (seconds: number) => void, started: number, st
     onReady((Date.now() - started) / 1000);
     const answers = await Promise.all(Object.entries(servicePorts(env)).map(async ([name, port]) => [name, await answersReady(port)] as const));
     const failing = answers.filter(([, ready]) => !ready).map(([name]) => name);
-    if (failing.length > 0) throw new Error(`"Ready." printed while /readyz of ${failing.join(', ')} did not answer 200`);
+    if (failing.length > 0) throw new StackError(`"Ready." printed while /readyz of ${failing.join(', ')} did not answer 200`);
     const restarts = run.output.match(/^service \S+ (exited|was killed).*$/gm);
-    if (restarts) throw new Error(`a service crashed during start-up: ${restarts.join('; ')}`);
+    if (restarts) throw new StackError(`a service crashed during start-up: ${restarts.join('; ')}`);
     const workDir = run.workDir();
     run.signal(stopSignal);
     const exit = await Promise.race([run.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), STOP_TIMEOUT_MS).unref())]);
-    if (exit?.code !== 0) throw new Error(`the stop after ${stopSignal} ended with ${exit ? `code ${exit.code}, signal ${exit.signal}` : 'no exit'}`);
+    if (exit?.code !== 0) throw new StackError(`the stop after ${stopSignal} ended with ${exit ? `code ${exit.code}, signal ${exit.signal}` : 'no exit'}`);
     const left = pgrep(['-af', workDir]);
-    if (left.length > 0) throw new Error(`processes left after the stop: ${left.join('; ')}`);
+    if (left.length > 0) throw new StackError(`processes left after the stop: ${left.join('; ')}`);
   } catch (error) {
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- output ---\n${run.output.slice(-4_000)}`, { cause: error });
+    throw new StackError(`${error instanceof Error ? error.message : String(error)}\n--- output ---\n${run.output.slice(-4_000)}`, { cause: error });
   } finally {
     run.killGroup();
   }
@@ -80,7 +81,7 @@ async function startOnce(onReady: (seconds: number) => void, started: number, st
 
 async function main(): Promise<void> {
   const runs = Number(process.env.SOAK_RUNS ?? 20);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`SOAK_RUNS must be a positive integer, got ${process.env.SOAK_RUNS}`);
+  if (!Number.isInteger(runs) || runs < 1) throw new StackError(`SOAK_RUNS must be a positive integer, got ${process.env.SOAK_RUNS}`);
   const cpuLoad = process.env.SOAK_CPU_LOAD !== '0';
   const log = (message: string) => process.stdout.write(`${message}\n`);
   log(`soak: ${runs} starts of the whole stack in a row${cpuLoad ? `, with a spin loop on each of the ${cpus().length} cores` : ''}`);

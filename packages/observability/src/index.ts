@@ -4,3 +4,4 @@ export { Readiness, CHECK_TIMEOUT_MS, type ReadinessCheck, type ReadinessReport,
 export { httpMetrics, HttpMetrics } from './http-metrics';
 export { healthRouter, type HealthRouterOptions } from './health-router';
 export { GracefulShutdown, DEFAULT_SHUTDOWN_TIMEOUT_MS, type GracefulShutdownOptions, type InstallOptions, type ShutdownStep } from './shutdown';
+export { errorBody, sendError, type ErrorBody } from './error-body';

@@ -15,6 +15,7 @@
  * cannot); timestamps are epoch ms, `long` with logicalType timestamp-millis.
  */
 import { z } from 'zod';
+import { ResultsContractError } from './errors';
 
 /** An Avro schema as JSON, as far as these schemas use it. */
 export type AvroSchema = string | AvroNamedType | AvroArrayType | AvroLogicalType | Array<string | AvroNamedType | AvroLogicalType>;
@@ -93,7 +94,7 @@ export function added<W extends z.ZodType, R extends z.ZodType, A>(shape: Shape<
 export const withDefault = <S extends Shape>(shape: S, value: unknown): S => ({ ...shape, avroDefault: { value } });
 
 function unionWithNull(shape: Shape): Shape {
-  if (typeof shape.avro === 'object' && (Array.isArray(shape.avro) || shape.avro.type === 'array')) throw new Error('a nullable field must be a string, a number or a record');
+  if (typeof shape.avro === 'object' && (Array.isArray(shape.avro) || shape.avro.type === 'array')) throw new ResultsContractError('a nullable field must be a string, a number or a record: a list is never null, it is empty');
   return { ...shape, avro: ['null', shape.avro] };
 }
 

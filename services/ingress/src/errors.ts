@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import { KafkaIoError } from '@abtest/kafka-io';
 import { sendJson } from './http/reply';
-import type { Logger } from '@abtest/observability';
+import { errorBody as sharedErrorBody, type ErrorBody, type Logger } from '@abtest/observability';
 import type { ValidationIssue } from '@abtest/segment';
 
 /** Machine-readable reason of an error answer; also the `reason` label of the rejection metric. */
@@ -99,9 +99,9 @@ export function toHttpError(error: unknown, retryAfterSeconds: number): HttpErro
   return new HttpError(500, 'internal_error', 'internal error', {}, { cause: error });
 }
 
-/** The JSON body of every error answer. */
-export function errorBody(error: HttpError): { success: false; error: Record<string, unknown> } {
-  return { success: false, error: { code: error.code, message: error.message, ...error.extra } };
+/** The JSON body of every error answer: the services' one error shape, with Segment's `success: false`. */
+export function errorBody(error: HttpError): { success: false } & ErrorBody {
+  return { success: false, ...sharedErrorBody(error.code, error.message, { ...error.extra }) };
 }
 
 export interface ErrorReplyOptions {

@@ -79,29 +79,29 @@ describe('definitionsAdminRouter > real Kafka', () => {
     it('should answer 400 naming the field of an invalid definition', async () => {
       const response = await call(`${url}/admin/metrics/revenue`, 'PUT', { type: 'value', event: 'Order Completed' });
       expect(response.status).toBe(400);
-      const body = (await response.json()) as { error: string; message: string };
-      expect(body).toMatchObject({ error: 'invalid_definition', message: 'invalid metric definition "revenue": value_path: is required for a value metric: the dotted path of the number, e.g. properties.revenue' });
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error).toMatchObject({ code: 'invalid_definition', message: 'invalid metric definition "revenue": value_path: is required for a value metric: the dotted path of the number, e.g. properties.revenue' });
 
       const weights = await call(`${url}/admin/experiments/checkout`, 'PUT', { variants: [{ id: 'A' }, { id: 'B', weight: 0 }], colour: 'red' });
       expect(weights.status).toBe(400);
-      expect(((await weights.json()) as { message: string }).message).toMatch(/variants\[1\]\.weight: must be > 0; colour: unknown field/);
+      expect(((await weights.json()) as { error: { message: string } }).error.message).toMatch(/variants\[1\]\.weight: must be > 0; colour: unknown field/);
     });
 
     it('should answer 400 when the body’s id differs from the path’s, or the path id is invalid', async () => {
       const mismatch = await call(`${url}/admin/experiments/checkout`, 'PUT', { ...experiment, id: 'pricing' });
       expect(mismatch.status).toBe(400);
-      expect(await mismatch.json()).toMatchObject({ error: 'invalid_definition', message: 'invalid experiment definition: id: "pricing" must equal the id in the path ("checkout")' });
+      expect(await mismatch.json()).toMatchObject({ error: { code: 'invalid_definition', message: 'invalid experiment definition: id: "pricing" must equal the id in the path ("checkout")' } });
       const badId = await call(`${url}/admin/metrics/${encodeURIComponent('a|b')}`, 'DELETE');
       expect(badId.status).toBe(400);
-      expect(((await badId.json()) as { message: string }).message).toContain('must not contain "|"');
+      expect(((await badId.json()) as { error: { message: string } }).error.message).toContain('must not contain "|"');
     });
 
     it('should refuse bodies that are not JSON, not a JSON object or too large', async () => {
       const notJson = await call(`${url}/admin/experiments/checkout`, 'PUT', '{"variants": [');
       expect(notJson.status).toBe(400);
-      expect(await notJson.json()).toMatchObject({ error: 'invalid_json' });
+      expect(await notJson.json()).toMatchObject({ error: { code: 'invalid_json' } });
       const array = await call(`${url}/admin/experiments/checkout`, 'PUT', [experiment]);
-      expect(await array.json()).toMatchObject({ error: 'invalid_definition', message: 'invalid experiment definition: (root): must be a JSON object' });
+      expect(await array.json()).toMatchObject({ error: { code: 'invalid_definition', message: 'invalid experiment definition: (root): must be a JSON object' } });
       const text = await fetch(`${url}/admin/experiments/checkout`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }, body: 'id=checkout' });
       expect(text.status).toBe(415);
       const large = await call(`${url}/admin/experiments/checkout`, 'PUT', { ...experiment, name: 'x'.repeat(65 * 1024) });
@@ -138,6 +138,6 @@ describe('definitionsAdminRouter > real Kafka', () => {
     const response = await call(`${down.url}/admin/metrics/revenue`, 'PUT', revenue);
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('5');
-    expect(await response.json()).toMatchObject({ error: 'kafka_unavailable' });
+    expect(await response.json()).toMatchObject({ error: { code: 'kafka_unavailable' } });
   });
 });

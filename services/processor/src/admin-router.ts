@@ -2,7 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import { DefinitionError, type DefinitionKind, type DefinitionsCatalog, type DefinitionsWriter } from '@abtest/definitions';
 import { KafkaIoError } from '@abtest/kafka-io';
+import { errorBody } from '@abtest/observability';
 import { KafkaJSError } from 'kafkajs';
+import { ProcessorConfigError } from './config';
 
 /** A definition is a few hundred bytes; anything near this is a mistake. */
 export const ADMIN_BODY_LIMIT = '64kb';
@@ -56,7 +58,7 @@ export function definitionsAdminRouter(options: DefinitionsAdminOptions): Router
 
 /** 401 unless `Authorization: Bearer <token>` carries the token; compared in constant time. */
 function bearerAuth(token: string): RequestHandler {
-  if (token.length === 0) throw new Error('the admin token must not be empty');
+  if (token.length === 0) throw new ProcessorConfigError('ADMIN_TOKEN: must not be empty (unset it to serve no admin API)');
   const expected = digest(token);
   return (req, res, next) => {
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
@@ -68,7 +70,7 @@ function bearerAuth(token: string): RequestHandler {
     res
       .status(401)
       .set('WWW-Authenticate', presented === undefined ? 'Bearer' : 'Bearer error="invalid_token"')
-      .json({ error: 'unauthorized', message: presented === undefined ? 'send Authorization: Bearer <admin token>' : 'the Bearer token is not the admin token' });
+      .json(errorBody('unauthorized', presented === undefined ? 'send Authorization: Bearer <admin token>' : 'the Bearer token is not the admin token'));
   };
 }
 
@@ -105,24 +107,24 @@ function bodyParserError(error: unknown): { status: number; type: string } | und
 
 const adminErrors: ErrorRequestHandler = (error, _req, res, next) => {
   if (error instanceof DefinitionError) {
-    res.status(400).json({ error: 'invalid_definition', message: error.message, issues: error.issues });
+    res.status(400).json(errorBody('invalid_definition', error.message, { issues: error.issues }));
     return;
   }
   if (error instanceof UnsupportedMediaTypeError) {
-    res.status(415).json({ error: 'unsupported_media_type', message: error.message });
+    res.status(415).json(errorBody('unsupported_media_type', error.message));
     return;
   }
   if (error instanceof KafkaIoError || error instanceof KafkaJSError) {
-    res.status(503).set('Retry-After', String(KAFKA_RETRY_AFTER_SECONDS)).json({ error: 'kafka_unavailable', message: `the definition was not written: ${error.message}` });
+    res.status(503).set('Retry-After', String(KAFKA_RETRY_AFTER_SECONDS)).json(errorBody('kafka_unavailable', `the definition was not written: ${error.message}`));
     return;
   }
   const parserError = bodyParserError(error);
   if (parserError?.type === 'entity.too.large') {
-    res.status(413).json({ error: 'payload_too_large', message: `the body exceeds ${ADMIN_BODY_LIMIT}` });
+    res.status(413).json(errorBody('payload_too_large', `the body exceeds ${ADMIN_BODY_LIMIT}`));
     return;
   }
   if (parserError?.type === 'entity.parse.failed') {
-    res.status(400).json({ error: 'invalid_json', message: `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}` });
+    res.status(400).json(errorBody('invalid_json', `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`));
     return;
   }
   next(error);

@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { DefinitionsCatalog, DefinitionsWriter } from '@abtest/definitions';
 import { queryExperiment } from '@abtest/experiments';
-import { healthRouter, httpMetrics, type Readiness } from '@abtest/observability';
+import { errorBody, healthRouter, httpMetrics, type Readiness } from '@abtest/observability';
 import type { KafkaStreams } from '@abtest/streams';
 import type { Registry } from 'prom-client';
 import { definitionsAdminRouter } from './admin-router';
@@ -25,12 +25,12 @@ export function createApp(options: AppOptions): Express {
   app.get('/experiments/:id', async (req, res) => {
     const id = req.params.id;
     if (streams.currentState === 'CREATED') {
-      res.status(503).set('Retry-After', '1').json({ error: 'starting', message: 'the processor has not joined its consumer group yet; retry shortly' });
+      res.status(503).set('Retry-After', '1').json(errorBody('starting', 'the processor has not joined its consumer group yet; retry shortly'));
       return;
     }
     const results = await queryExperiment(streams, definitions, id);
     if (!results) {
-      res.status(404).json({ error: 'not_found', message: `no results for experiment "${id}" yet: no exposure or click event has been processed for it` });
+      res.status(404).json(errorBody('not_found', `no results for experiment "${id}" yet: no exposure or click event has been processed for it`));
       return;
     }
     res.json(results);

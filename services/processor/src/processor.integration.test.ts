@@ -63,7 +63,7 @@ describe('Processor > startProcessor', () => {
     processors.push(processor);
     await waitUntilReady(processor);
     const unknown = await fetch(`${processor.url}/experiments/${experiment}`);
-    expect([unknown.status, ((await unknown.json()) as { error: string }).error]).toEqual([404, 'not_found']);
+    expect([unknown.status, ((await unknown.json()) as { error: { code: string } }).error.code]).toEqual([404, 'not_found']);
 
     // Two hours of event time, two operating systems, views and clicks in two variants.
     const firstHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS;

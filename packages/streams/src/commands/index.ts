@@ -1,3 +1,4 @@
+import { StreamsError } from '../errors';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
@@ -36,7 +37,7 @@ export function loadStateScripts(redis: Redis | Cluster): StateScripts {
   }
   const call = (name: string, keys: string[], args: string[]) => {
     const command = client[`${name}_${SCRIPT_VERSION}`];
-    if (!command) throw new Error(`script ${name} is not loaded`);
+    if (!command) throw new StreamsError(`Redis script ${name} is not loaded: loadStateScripts() defines every script of src/commands`);
     // Arrays, not spread arguments: ioredis flattens them, and a spread of 100,000+ values overflows the call stack.
     return command.call(client, keys.length, keys, args);
   };
