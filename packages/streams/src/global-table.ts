@@ -1,5 +1,6 @@
+import { retry } from '@abtest/retry';
 import { randomUUID } from 'node:crypto';
-import { KafkaJSError, type Admin, type Batch, type Consumer, type Kafka } from 'kafkajs';
+import { type Admin, type Batch, type Consumer, type Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { StreamsError } from './errors';
 import type { Logger } from './logger';
@@ -110,28 +111,37 @@ export class GlobalTable {
     this.stopWaiting(new StreamsError(`global table of ${this.options.topic} was closed before it caught up`));
     if (this.consumer) {
       await this.consumer.disconnect();
-      await this.admin?.deleteGroups([this.groupId]).catch((error: unknown) => this.options.logger.warn({ groupId: this.groupId, error: String(error) }, 'could not delete the global table consumer group'));
+      await this.admin?.deleteGroups([this.groupId]).catch((error: unknown) => this.options.logger.warn({ groupId: this.groupId, err: error }, 'could not delete the global table consumer group'));
     }
     await this.admin?.disconnect();
   }
 
   private async endOffsets(): Promise<Array<{ partition: number; low: string; high: string }>> {
     const { kafka, topic, logger } = this.options;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await (this.admin as Admin).fetchTopicOffsets(topic);
-      } catch (error) {
-        if (!(error instanceof KafkaJSError && error.retriable) || attempt >= END_OFFSETS_ATTEMPTS) throw error;
-        const delay = END_OFFSETS_BACKOFF_MS * 2 ** (attempt - 1);
-        logger.warn({ topic, attempt, delay, error: error.message }, 'reading the end offsets of a global table topic failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        // A new client: kafkajs keeps the partition leaders it knows for minutes.
-        await this.admin?.disconnect();
-        this.admin = kafka.admin();
-        await this.admin.connect();
-      }
-    }
+    let reconnect = false;
+    return retry(
+      async () => {
+        if (reconnect) {
+          // A new client: kafkajs keeps the partition leaders it knows for minutes.
+          await this.admin?.disconnect();
+          this.admin = kafka.admin();
+          await this.admin.connect();
+          reconnect = false;
+        }
+        return (this.admin as Admin).fetchTopicOffsets(topic);
+      },
+      {
+        attempts: END_OFFSETS_ATTEMPTS,
+        initialDelayMs: END_OFFSETS_BACKOFF_MS,
+        onRetry: (err, attempt, delay) => {
+          reconnect = true;
+          logger.warn({ topic, attempt, delay, err }, 'reading the end offsets of a global table topic failed; retrying');
+        },
+      },
+    );
   }
+
+
 
   /** The table's consumer, with position tracking, the caught-up check and crash handling wired. */
   private createConsumer(): Consumer {
@@ -145,7 +155,7 @@ export class GlobalTable {
       for (const [partition, offset] of this.positions) consumer.seek({ topic, partition, offset: String(offset) });
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      logger.error({ topic, groupId: this.groupId, error: String(payload.error), restart: payload.restart }, 'global table consumer crashed');
+      logger.error({ topic, groupId: this.groupId, err: payload.error, restart: payload.restart }, 'global table consumer crashed');
       if (payload.restart) return;
       this.stopWaiting(payload.error);
       this.notify(payload.error);
@@ -173,7 +183,7 @@ export class GlobalTable {
         this.metrics.records.inc({ topic });
       } catch (error) {
         this.metrics.recordErrors.inc({ topic });
-        logger.error({ topic, partition: batch.partition, offset: message.offset, key, error: error instanceof Error ? error.message : String(error) }, 'global table onRecord failed; record skipped');
+        logger.error({ topic, partition: batch.partition, offset: message.offset, key, err: error }, 'global table onRecord failed; record skipped');
         this.notify(error);
       }
     }
@@ -183,7 +193,7 @@ export class GlobalTable {
     try {
       this.options.onError?.(error);
     } catch (callbackError) {
-      this.options.logger.error({ topic: this.options.topic, error: String(callbackError) }, 'global table onError threw');
+      this.options.logger.error({ topic: this.options.topic, err: callbackError }, 'global table onError threw');
     }
   }
 }

@@ -1,7 +1,8 @@
+import { retry } from '@abtest/retry';
 import { PartitionAssigners, Partitioners, type Admin, type Batch, type Consumer, type PartitionAssigner } from 'kafkajs';
 import { loadStateScripts, type StateScripts } from './commands';
 import { DEFAULTS, HEARTBEATS_PER_SESSION, type StreamsConfig } from './config';
-import { StreamsError } from './errors';
+import { StreamsError, TaskFencedError } from './errors';
 import { createInternalTopics } from './internal-topics';
 import { taskKeys } from './keys';
 import { createStreamsMetrics, type StreamsMetrics } from './metrics';
@@ -139,7 +140,7 @@ export class KafkaStreams {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment));
     consumer.on(consumer.events.REBALANCING, () => (this.state = 'REBALANCING'));
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      logger.error({ error: String(payload.error), restart: payload.restart }, 'consumer crashed');
+      logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
       if (!payload.restart) this.state = 'ERROR';
     });
     this.state = 'REBALANCING';
@@ -161,7 +162,7 @@ export class KafkaStreams {
     await this.consumer?.stop();
     for (const [id, slot] of this.tasks) {
       await slot.task.serialize(async () => {
-        if (slot.isReady) await slot.task.flush().catch((error: unknown) => this.config.logger.error({ task: id, error: String(error) }, 'final commit failed'));
+        if (slot.isReady) await slot.task.flush().catch((error: unknown) => this.config.logger.error({ task: id, err: error }, 'final commit failed'));
         await slot.task.close();
       });
     }
@@ -200,7 +201,7 @@ export class KafkaStreams {
       void slot.task.serialize(async () => {
         await slot.task.commitInFlight?.catch(() => undefined);
         await slot.task.close();
-      }).catch((error: unknown) => this.config.logger.warn({ task: id, error: String(error) }, 'closing a revoked task failed'));
+      }).catch((error: unknown) => this.config.logger.warn({ task: id, err: error }, 'closing a revoked task failed'));
     }
     // A task whose initialization fails (e.g. a broker not yet leader of a new changelog) is retried with backoff while assigned.
     const watched = new Set<string>();
@@ -251,7 +252,7 @@ export class KafkaStreams {
         throw error;
       },
     );
-    slot.ready.catch((error: unknown) => this.config.logger.error({ task: id, error: String(error) }, 'task initialization failed'));
+    slot.ready.catch((error: unknown) => this.config.logger.error({ task: id, err: error }, 'task initialization failed'));
     this.tasks.set(id, slot);
     return slot;
   }
@@ -323,7 +324,7 @@ export class KafkaStreams {
     const { task } = slot;
     if (this.tasks.get(task.id) !== slot) return;
     this.metrics.taskRecoveries.inc({ reason: error instanceof Error ? error.name : 'unknown' });
-    this.config.logger.warn({ task: task.id, error: error instanceof Error ? error.message : String(error) }, 'task failed; re-initializing it from Kafka');
+    this.config.logger.warn({ task: task.id, err: error }, 'task failed; re-initializing it from Kafka');
     this.tasks.delete(task.id);
     let recovered: () => void = () => undefined;
     this.recovering.set(task.id, new Promise<void>((resolve) => (recovered = resolve)));
@@ -337,7 +338,7 @@ export class KafkaStreams {
 
   private async reinitializeAndRewind(task: StreamTask, topic: string): Promise<void> {
     await task.commitInFlight?.catch(() => undefined);
-    await task.serialize(() => task.close()).catch((closeError: unknown) => this.config.logger.warn({ task: task.id, error: String(closeError) }, 'closing a failed task failed'));
+    await task.serialize(() => task.close()).catch((closeError: unknown) => this.config.logger.warn({ task: task.id, err: closeError }, 'closing a failed task failed'));
     // Until the task is back, nothing may process its partition: the consumer's position is past what was committed.
     const fresh = await this.reinitialize(topic, task.partition);
     if (!fresh) return;
@@ -348,23 +349,41 @@ export class KafkaStreams {
     }
   }
 
-  /** Initializes a task again, retrying with backoff (Kafka or Redis may be down) until it works or the runtime stops. */
+  /**
+   * Initializes a task again with @abtest/retry's backoff until it works or
+   * the runtime stops: errors that say they are retriable, and errors that
+   * say nothing (a Redis or network failure), are tried again. One that says
+   * it is not retriable ends the runtime in ERROR (readiness fails and the
+   * orchestrator restarts the instance), as Kafka Streams' stream thread dies
+   * on a fatal error; a fenced task is simply left to its new owner.
+   */
   private async reinitialize(topic: string, partition: number): Promise<TaskSlot | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      if (this.state === 'PENDING_SHUTDOWN' || this.state === 'NOT_RUNNING') return undefined;
-      // Revoked meanwhile: its new owner initializes it.
-      if (!this.assignment[topic]?.includes(partition)) return undefined;
-      const slot = this.slotFor(topic, partition);
-      try {
-        await slot.ready;
-        return slot;
-      } catch (error) {
-        const delay = Math.min(RECOVERY_BACKOFF_MAX_MS, RECOVERY_BACKOFF_MS * 2 ** attempt);
-        this.config.logger.warn({ topic, partition, attempt, delay, error: String(error) }, 'task re-initialization failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
+    const stopped = () => this.state === 'PENDING_SHUTDOWN' || this.state === 'NOT_RUNNING' || !this.assignment[topic]?.includes(partition);
+    try {
+      return await retry(
+        async () => {
+          // Stopped, or revoked meanwhile (its new owner initializes it).
+          if (stopped()) return undefined;
+          const slot = this.slotFor(topic, partition);
+          // The runtime's own errors say whether they are retriable; Kafka's and Redis' failures here are worth another try.
+          await slot.ready.catch((error: unknown) => Promise.reject(error instanceof StreamsError ? error : new StreamsError(`task of ${topic}[${partition}] failed to initialize: ${String(error)}`, { retriable: true, cause: error })));
+          return slot;
+        },
+        {
+          initialDelayMs: RECOVERY_BACKOFF_MS,
+          maxDelayMs: RECOVERY_BACKOFF_MAX_MS,
+          retryUnknown: true,
+          onRetry: (err, attempt, delay) => this.config.logger.warn({ topic, partition, attempt, delay, err }, 'task re-initialization failed; retrying'),
+        },
+      );
+    } catch (err) {
+      if (err instanceof TaskFencedError || stopped()) return undefined;
+      this.config.logger.error({ topic, partition, err }, 'task re-initialization failed with an error that is not retriable: the runtime stops processing (state ERROR)');
+      this.state = 'ERROR';
+      return undefined;
     }
   }
+
 
   private async awaitWithHeartbeat(promise: Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
     let settled = false;

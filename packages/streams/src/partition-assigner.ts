@@ -67,7 +67,7 @@ function ownedTasksOf(memberMetadata: Buffer, memberId: string, logger: Logger):
     if (typeof parsed === 'object' && parsed !== null && 'tasks' in parsed && Array.isArray(parsed.tasks)) return parsed.tasks.filter((t): t is string => typeof t === 'string');
     logger.warn({ memberId }, 'member metadata has no task list; assigning it as a new member');
   } catch (error) {
-    logger.warn({ memberId, error: error instanceof Error ? error.message : String(error) }, 'unreadable member metadata; assigning it as a new member');
+    logger.warn({ memberId, err: error }, 'unreadable member metadata; assigning it as a new member');
   }
   return [];
 }

@@ -131,7 +131,7 @@ export async function restoreStores(options: {
     options.logger.info({ groupId, partitions: pending.length }, 'state restored from changelog');
   } finally {
     await consumer.disconnect();
-    await admin.deleteGroups([groupId]).catch((error: unknown) => options.logger.warn({ groupId, error: String(error) }, 'could not delete the restore consumer group'));
+    await admin.deleteGroups([groupId]).catch((error: unknown) => options.logger.warn({ groupId, err: error }, 'could not delete the restore consumer group'));
     await admin.disconnect();
   }
 }

@@ -101,7 +101,7 @@ export class StreamTask {
     } catch (error) {
       // The runtime drops a task whose initialization failed (and retries with a new one): its
       // producer's connections would otherwise stay open and keep the process alive after close().
-      await this.close().catch((closeError: unknown) => this.deps.logger.warn({ task: this.id, error: String(closeError) }, 'closing a task whose initialization failed failed too'));
+      await this.close().catch((closeError: unknown) => this.deps.logger.warn({ task: this.id, err: closeError }, 'closing a task whose initialization failed failed too'));
       throw error;
     }
   }
@@ -137,7 +137,7 @@ export class StreamTask {
     for (const store of subtopology.stores) {
       const topic = changelogTopic(topology.applicationId, store.name);
       const [offsets] = (await this.deps.admin.fetchTopicOffsets(topic)).filter((o) => o.partition === partition);
-      if (!offsets) throw new StreamsError(`changelog topic ${topic} has no partition ${partition}`);
+      if (!offsets) throw new StreamsError(`changelog topic ${topic} has no partition ${partition} (yet: its creation may still be propagating)`, { retriable: true });
       const stored = positions.get(store.name);
       const from = stored === undefined ? BigInt(offsets.low) : stored + 1n;
       requests.push({ taskId: this.id, state, store: store.name, topic, partition, from, to: BigInt(offsets.high) });
@@ -246,7 +246,7 @@ export class StreamTask {
       await transaction.sendOffsets({ consumerGroupId: this.deps.topology.applicationId, topics: offsets });
       await transaction.commit();
     } catch (error) {
-      await transaction.abort().catch((abortError: unknown) => this.deps.logger.warn({ task: this.id, error: String(abortError) }, 'abort after a failed commit failed too'));
+      await transaction.abort().catch((abortError: unknown) => this.deps.logger.warn({ task: this.id, err: abortError }, 'abort after a failed commit failed too'));
       throw new TaskCorruptedError(`commit of task ${this.id} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     await this.applyCommitted(changes, positions);

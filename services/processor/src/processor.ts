@@ -109,7 +109,7 @@ function followDefinitions(kafka: Kafka, topic: string, definitions: Definitions
       try {
         definitions.apply(key, value);
       } catch (error) {
-        logger.warn({ key, error: error instanceof Error ? error.message : String(error) }, 'skipped an invalid definition record');
+        logger.warn({ key, err: error }, 'skipped an invalid definition record');
       }
     },
   });
