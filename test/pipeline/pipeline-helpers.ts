@@ -35,6 +35,9 @@ export async function postBatches(ingressUrl: string, events: unknown[]): Promis
   return replies;
 }
 
+/** The facets a status path follows: the status and the winner. */
+export type PathFacets = Pick<StatusFacets, 'status' | 'winner'>;
+
 /** One results record as the status path sees it. */
 export interface ResultsPoint extends StatusFacets {
   version: number;
@@ -80,8 +83,8 @@ export async function followResultsTopic(kafka: Kafka, topic: string, registry: 
 }
 
 /** The distinct facets of an experiment's records in version order: its status path. */
-export function statusPath(points: ResultsPoint[]): StatusFacets[] {
-  return points.reduce<StatusFacets[]>((path, { status, winner }) => {
+export function statusPath(points: ResultsPoint[]): PathFacets[] {
+  return points.reduce<PathFacets[]>((path, { status, winner }) => {
     const last = path[path.length - 1];
     return last && last.status === status && last.winner === winner ? path : [...path, { status, winner }];
   }, []);

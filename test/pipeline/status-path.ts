@@ -1,10 +1,10 @@
 import type { ExperimentDefinition, MetricDefinition } from '@abtest/definitions';
-import type { StatusFacets } from '@abtest/results-view';
 import { analyzeExperiment, type ExperimentConfig, type ExperimentResults as ExperimentAnalysis } from '@abtest/stats';
 import { EXPOSURE_EVENT, type SegmentTrack } from './decision-events';
+import type { PathFacets } from './pipeline-helpers';
 
 /** A run of prefixes with the same facets, from the event (index in the whole traffic) that started it. */
-export interface StatusRun extends StatusFacets {
+export interface StatusRun extends PathFacets {
   fromEvent: number;
 }
 
@@ -16,7 +16,7 @@ export interface PrefixAnalysis {
 }
 
 /** The facets of an analysis as the results service remembers them ('' = none). */
-export const analysisFacets = (analysis: ExperimentAnalysis): StatusFacets => ({
+export const analysisFacets = (analysis: ExperimentAnalysis): PathFacets => ({
   status: analysis.status,
   winner: analysis.significant_result?.outcome === 'winner' ? analysis.significant_result.variant_id : '',
 });
