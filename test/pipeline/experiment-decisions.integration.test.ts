@@ -1,18 +1,12 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import Redis from 'ioredis';
-import type { Admin, Kafka } from 'kafkajs';
-import { DefinitionsWriter, parseExperimentDefinition, parseMetricDefinition } from '@abtest/definitions';
+import { parseExperimentDefinition, parseMetricDefinition } from '@abtest/definitions';
 import type { ExperimentDetail } from '@abtest/results-contract';
-import { testKafka, testStackEnv, uniqueName, waitForEqual } from '@abtest/test-harness';
-import { WRITE_KEY } from '../ingress/ingress-helpers';
-import { startIngressProcess, type IngressProcess } from '../ingress/ingress-process';
-import { waitUntilReady } from '../processor/processor-helpers';
-import { startProcessorProcess, type ProcessorProcess } from '../processor/processor-process';
-import { startResultsProcess, uniqueResultsEnv, waitForJson, type ResultsProcess } from '../results/results-helpers';
-import { startSlackCapture } from '../results/slack-capture';
+import { testStackEnv, uniqueName, waitForEqual } from '@abtest/test-harness';
+import { uniqueResultsEnv, waitForJson } from '../results/results-helpers';
 import { generateDecisionTraffic, trafficTotals, type ExperimentPlan, type TrafficTotals } from './decision-events';
 import { readDecisions, waitForOutboxDrained } from '../results/results-helpers';
-import { followResultsTopic, postBatches, statusPath, variantFigures } from './pipeline-helpers';
+import { usePipelineClients } from './pipeline-clients';
+import { followResultsTopic, postBatches, startPipeline, statusPath, variantFigures } from './pipeline-helpers';
 import { analyzePrefixes, analysisFacets } from './status-path';
 
 /**
@@ -71,66 +65,21 @@ describe('Pipeline > experiment decisions (ingress → processor → results ser
   });
 
   describe('through the real services', () => {
-    let kafka: Kafka;
-    let admin: Admin;
-    let redis: Redis;
-    let writer: DefinitionsWriter;
-    let slack: Awaited<ReturnType<typeof startSlackCapture>>;
-    const processes: Array<IngressProcess | ProcessorProcess | ResultsProcess> = [];
     const resultsEnv = uniqueResultsEnv();
     const resultsTopic = resultsEnv.RESULTS_TOPIC as string;
     const eventsTopic = `${runId}-events`;
     const definitionsTopic = `${runId}-definitions`;
-
-    beforeAll(async () => {
-      kafka = testKafka();
-      admin = kafka.admin();
-      await admin.connect();
-      redis = new Redis(testStackEnv().redisUrl);
-      slack = await startSlackCapture();
-      writer = new DefinitionsWriter(kafka, definitionsTopic);
-    });
-
-    afterAll(async () => {
-      await Promise.all(processes.map((p) => p.process.stop()));
-      await writer?.close();
-      await slack?.close();
-      redis?.disconnect();
-      await admin?.disconnect();
-    });
+    const clients = usePipelineClients(definitionsTopic);
 
     it(
       'should publish Avro results, serve them, alert Slack and write decisions once per status change',
       async () => {
+        const { kafka, admin, redis, writer, slack, processes } = clients();
         await writer.ensureTopic();
         await writer.putMetric(metric);
         for (const definition of [a, b]) await writer.putExperiment(definition);
 
-        // One events partition: the processor counts the events in the order they were sent, so each
-        // results record is a prefix of the traffic, whose statuses the first test checked.
-        const ingress = await startIngressProcess({
-          KAFKA_BROKERS: testStackEnv().kafkaBrokers.join(','),
-          INGRESS_MODE: 'production',
-          INGRESS_SOURCES: JSON.stringify([{ name: 'web', writeKeys: [WRITE_KEY] }]),
-          INGRESS_TOPIC: eventsTopic,
-          INGRESS_DEAD_LETTER_TOPIC: `${eventsTopic}-dead`,
-          INGRESS_TOPIC_PARTITIONS: '1',
-          LOG_LEVEL: 'warn',
-        });
-        processes.push(ingress);
-        const processor = await startProcessorProcess({
-          PROCESSOR_APPLICATION_ID: `${runId}-app`,
-          EVENTS_TOPIC: eventsTopic,
-          RESULTS_TOPIC: resultsTopic,
-          RESULTS_TOPIC_PARTITIONS: resultsEnv.RESULTS_TOPIC_PARTITIONS as string,
-          DEFINITIONS_TOPIC: definitionsTopic,
-          REDIS_KEY_PREFIX: `${runId}-processor:`,
-          COMMIT_INTERVAL_MS: '100',
-        });
-        processes.push(processor);
-        await waitUntilReady(processor);
-        const results = await startResultsProcess({ ...resultsEnv, SLACK_WEBHOOK_URL: slack.url, DASHBOARD_BASE_URL });
-        processes.push(results);
+        const { ingress, results } = await startPipeline({ runId, eventsTopic, definitionsTopic, resultsEnv, slackUrl: slack.url, dashboardBaseUrl: DASHBOARD_BASE_URL }, processes);
         const follower = await followResultsTopic(kafka, resultsTopic, new SchemaRegistry({ host: testStackEnv().schemaRegistryUrl }));
         const published = (id: string) => variantFigures(follower.latest.get(id), SIGNUP);
 

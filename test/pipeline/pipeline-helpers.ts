@@ -2,8 +2,13 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Kafka } from 'kafkajs';
 import { parseResultsRecord, type ResultsRecord } from '@abtest/results-contract';
 import { facetsOf, type StatusFacets } from '@abtest/results-view';
-import { uniqueName } from '@abtest/test-harness';
+import { testStackEnv, uniqueName } from '@abtest/test-harness';
 import { WRITE_KEY, basicAuth } from '../ingress/ingress-helpers';
+import { startIngressProcess, type IngressProcess } from '../ingress/ingress-process';
+import { waitUntilReady } from '../processor/processor-helpers';
+import { startProcessorProcess, type ProcessorProcess } from '../processor/processor-process';
+import { startResultsProcess, type ResultsProcess } from '../results/results-helpers';
+import type { StartedProcess } from './pipeline-clients';
 
 /** Segment's libraries send at most this many events per batch request in this test (the ingress allows more). */
 export const EVENTS_PER_REQUEST = 100;
@@ -34,6 +39,52 @@ export async function postBatches(ingressUrl: string, events: unknown[]): Promis
   }
   return replies;
 }
+
+export interface PipelineOptions {
+  runId: string;
+  eventsTopic: string;
+  definitionsTopic: string;
+  /** uniqueResultsEnv(): the results topics, decisions topic and Redis prefix of the results service. */
+  resultsEnv: Record<string, string>;
+  slackUrl: string;
+  dashboardBaseUrl: string;
+}
+
+/**
+ * Starts the ingress (one events partition: the processor counts the events
+ * in the order they were sent, so each results record is a prefix of the
+ * traffic), the processor and the results service as processes, each pushed
+ * to `started` as soon as it runs so the caller stops it whatever fails next.
+ */
+export async function startPipeline(options: PipelineOptions, started: StartedProcess[]) {
+  const ingress: IngressProcess = await startIngressProcess({
+    KAFKA_BROKERS: testStackEnv().kafkaBrokers.join(','),
+    INGRESS_MODE: 'production',
+    INGRESS_SOURCES: JSON.stringify([{ name: 'web', writeKeys: [WRITE_KEY] }]),
+    INGRESS_TOPIC: options.eventsTopic,
+    INGRESS_DEAD_LETTER_TOPIC: `${options.eventsTopic}-dead`,
+    INGRESS_TOPIC_PARTITIONS: '1',
+    LOG_LEVEL: 'warn',
+  });
+  started.push(ingress);
+  const processor: ProcessorProcess = await startProcessorProcess({
+    PROCESSOR_APPLICATION_ID: `${options.runId}-app`,
+    EVENTS_TOPIC: options.eventsTopic,
+    RESULTS_TOPIC: options.resultsEnv.RESULTS_TOPIC as string,
+    RESULTS_TOPIC_PARTITIONS: options.resultsEnv.RESULTS_TOPIC_PARTITIONS as string,
+    DEFINITIONS_TOPIC: options.definitionsTopic,
+    REDIS_KEY_PREFIX: `${options.runId}-processor:`,
+    COMMIT_INTERVAL_MS: '100',
+  });
+  started.push(processor);
+  await waitUntilReady(processor);
+  const results: ResultsProcess = await startResultsProcess({ ...options.resultsEnv, SLACK_WEBHOOK_URL: options.slackUrl, DASHBOARD_BASE_URL: options.dashboardBaseUrl });
+  started.push(results);
+  return { ingress, processor, results };
+}
+
+/** The facets a status path follows: the status and the winner. */
+export type PathFacets = Pick<StatusFacets, 'status' | 'winner'>;
 
 /** One results record as the status path sees it. */
 export interface ResultsPoint extends StatusFacets {
@@ -80,8 +131,8 @@ export async function followResultsTopic(kafka: Kafka, topic: string, registry: 
 }
 
 /** The distinct facets of an experiment's records in version order: its status path. */
-export function statusPath(points: ResultsPoint[]): StatusFacets[] {
-  return points.reduce<StatusFacets[]>((path, { status, winner }) => {
+export function statusPath(points: ResultsPoint[]): PathFacets[] {
+  return points.reduce<PathFacets[]>((path, { status, winner }) => {
     const last = path[path.length - 1];
     return last && last.status === status && last.winner === winner ? path : [...path, { status, winner }];
   }, []);

@@ -1,10 +1,10 @@
-import type { ExperimentDefinition, MetricDefinition } from '@abtest/definitions';
-import type { StatusFacets } from '@abtest/results-view';
+import { DefinitionsCatalog, definitionKey, type ExperimentDefinition, type MetricDefinition } from '@abtest/definitions';
 import { analyzeExperiment, type ExperimentConfig, type ExperimentResults as ExperimentAnalysis } from '@abtest/stats';
 import { EXPOSURE_EVENT, type SegmentTrack } from './decision-events';
+import type { PathFacets } from './pipeline-helpers';
 
 /** A run of prefixes with the same facets, from the event (index in the whole traffic) that started it. */
-export interface StatusRun extends StatusFacets {
+export interface StatusRun extends PathFacets {
   fromEvent: number;
 }
 
@@ -16,18 +16,22 @@ export interface PrefixAnalysis {
 }
 
 /** The facets of an analysis as the results service remembers them ('' = none). */
-export const analysisFacets = (analysis: ExperimentAnalysis): StatusFacets => ({
+export const analysisFacets = (analysis: ExperimentAnalysis): PathFacets => ({
   status: analysis.status,
   winner: analysis.significant_result?.outcome === 'winner' ? analysis.significant_result.variant_id : '',
 });
 
-/** The statistics configuration the processor derives from the definitions (packages/experiments/src/analysis.ts). */
+/** The statistics configuration the processor derives from the definitions (packages/experiments/src/analysis.ts), roles from the same catalog. */
 function configOf(experiment: ExperimentDefinition, metrics: MetricDefinition[], startTime: number): ExperimentConfig {
+  const catalog = new DefinitionsCatalog();
+  for (const metric of metrics) catalog.apply(definitionKey('metric', metric.id), JSON.stringify(metric));
+  catalog.apply(definitionKey('experiment', experiment.id), JSON.stringify(experiment));
+  const roles = catalog.metricRoles(experiment.id);
   return {
     experimentId: experiment.id,
     variants: experiment.variants.map((v) => ({ id: v.id, weight: v.weight })),
     controlVariantId: experiment.control_variant_id,
-    metrics: metrics.map((m) => ({ id: m.id, type: m.type, inverse: m.inverse })),
+    metrics: metrics.map((m) => ({ id: m.id, type: m.type, inverse: m.inverse, role: roles.get(m.id) ?? 'secondary' })),
     startTime,
     alpha: experiment.alpha,
     sequentialTuningParameter: experiment.sequential_tuning_parameter,
@@ -35,6 +39,7 @@ function configOf(experiment: ExperimentDefinition, metrics: MetricDefinition[],
     srmThreshold: experiment.srm_threshold,
     minRuntimeMs: experiment.min_runtime_ms,
     minPersonsPerVariant: experiment.min_persons_per_variant,
+    guardrailAlpha: experiment.guardrail_alpha,
   };
 }
 

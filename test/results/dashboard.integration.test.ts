@@ -101,7 +101,9 @@ describe('Results service > dashboard in headless Chromium', () => {
     expect(await cell('green', 'lift')).toBe('+22.0% [+16.0%, +28.0%]');
     expect(await cell('green', 'p_value')).toBe('0.0040');
     expect(await cell('green', 'chance_to_beat_control')).toBe('97.0%');
-    expect(await green.getByText('Winner').count()).toBe(1);
+    expect(await green.locator('td[data-field="verdict"]').textContent()).toBe('Better');
+    expect(await page.locator('#metric-verdicts tr[data-metric="click"][data-variant="green"] [data-role="primary"]').textContent()).toBe('Primary');
+    expect(await page.locator('#srm-check').textContent()).toBe('Sample-ratio check: sequential p = 0.4800; chi-square p = 0.4800, informative only.');
     expect(await page.locator('.chart-svg path.line').count()).toBe(3);
     expect(await page.locator('.chart-svg path.band').count()).toBe(3);
     expect(await page.locator('#chart-source').getAttribute('data-source')).toBe('series');
@@ -120,6 +122,39 @@ describe('Results service > dashboard in headless Chromium', () => {
     expect(elapsed).toBeLessThan(LIVE_UPDATE_MS);
     expect(await page.evaluate<boolean>(`window.__sameDocument === true`)).toBe(true);
     await shot('03-experiment-updated');
+  });
+
+  it('should show a failed guardrail as a banner, with role marks and per-metric verdicts, and the restart reason', async () => {
+    const id = 'one-click-checkout';
+    const restartReason = 'alpha changed from 0.05 to 0.01: running minima and confidence-sequence intersections restarted';
+    const variants = [
+      { id: 'control', views: 6000, clicks: 600 },
+      { id: 'B', views: 6020, clicks: 640 },
+    ];
+    await produceJson(producer, topic, id, resultsRecord({ experimentId: id, name: 'One-click checkout', version: 1, variants, analysis: { status: 'guardrail_failed', lift: 0.04, guardrail: { variant: 'B', change: 0.12 }, restartReason } }));
+    await page.goto(`${service.url}/experiments/${id}`);
+    const banner = page.locator('#guardrail-banner');
+    await banner.waitFor();
+    expect(await banner.getAttribute('role')).toBe('alert');
+    expect(await banner.locator('h2').textContent()).toBe('⚠ Guardrail failed: checkout_errors +12% in B');
+    expect(await page.locator('.experiment-header .badge-guardrail_failed').textContent()).toBe('Guardrail failed');
+    const row = (metric: string) => page.locator(`#metric-verdicts tr[data-metric="${metric}"][data-variant="B"]`);
+    expect(await row('checkout_errors').locator('[data-role]').textContent()).toBe('Guardrail');
+    expect(await row('checkout_errors').locator('td[data-field="verdict"]').textContent()).toBe('Worse');
+    expect(await row('checkout_errors').locator('td[data-field="adjusted_p"]').textContent()).toBe('0.0020 one-sided, Holm');
+    // Coloured by the verdict: more errors is a rise, and worse.
+    expect(await row('checkout_errors').locator('td[data-field="lift"] .negative').textContent()).toBe('+12.0%');
+    expect(await row('click').locator('[data-role]').textContent()).toBe('Primary');
+    expect(await row('click').locator('td[data-field="verdict"]').textContent()).toBe('Inconclusive');
+    expect(await page.locator('#metric-select option').allTextContents()).toEqual(['click (Primary)', 'checkout_errors (Guardrail)']);
+    expect(await page.locator('#restart-reason').textContent()).toBe(`Monitoring restarted. ${restartReason}`);
+    await shot('07-guardrail-failed');
+
+    await page.goto(`${service.url}/`);
+    const listed = page.locator(`tr[data-experiment="${id}"]`);
+    await listed.waitFor();
+    expect(await listed.locator('.badge-guardrail_failed').textContent()).toBe('Guardrail failed');
+    expect(await listed.getByText('Guardrail failed: checkout_errors +12% in B').count()).toBe(1);
   });
 
   it('should make an SRM unmistakable and say when statistics are not available yet', async () => {

@@ -16,7 +16,14 @@ export interface RecordSpec {
   updatedAt?: number;
   variants: VariantSpec[];
   /** No analysis when absent: the record as the processor writes it before two variants have persons. */
-  analysis?: { status: 'collecting' | 'significant' | 'invalid_srm'; winner?: string; loser?: string; lift?: number; srmP?: number };
+  analysis?: { status: 'collecting' | 'significant' | 'invalid_srm' | 'guardrail_failed'; winner?: string; loser?: string; lift?: number; srmP?: number; guardrail?: GuardrailSpec; restartReason?: string };
+}
+
+/** A guardrail metric (checkout_errors unless named) that regressed by `change` (relative) in `variant`: status guardrail_failed. */
+export interface GuardrailSpec {
+  variant: string;
+  metric?: string;
+  change: number;
 }
 
 /** Lift and chance to beat control of a variant that is not the significant one: small and undecided. */
@@ -49,6 +56,25 @@ function comparison(control: VariantSpec, variant: VariantSpec, lift: number, si
     guardrail_p_value: null,
     guardrail_p_value_running_min: null,
     guardrail_p_value_adjusted: null,
+  };
+}
+
+/** The guardrail's comparison: control errors 5%, the variant's `change` higher, worse, Holm-adjusted p 0.002. */
+function guardrailComparison(control: VariantSpec, variant: VariantSpec, spec: GuardrailSpec): ComparisonResult {
+  const base = comparison(control, variant, spec.change, false);
+  const mean = 0.05;
+  return {
+    ...base,
+    metric_id: spec.metric ?? 'checkout_errors',
+    control: { n: control.views, mean, std_dev: Math.sqrt(mean * (1 - mean)) },
+    variant: { n: variant.views, mean: mean * (1 + spec.change), std_dev: Math.sqrt(mean * (1 + spec.change) * (1 - mean * (1 + spec.change))) },
+    sequential_p_value_adjusted: null,
+    chance_to_beat_control: 0.01,
+    metric_role: 'guardrail',
+    verdict: 'worse',
+    guardrail_p_value: 0.001,
+    guardrail_p_value_running_min: 0.001,
+    guardrail_p_value_adjusted: 0.002,
   };
 }
 
@@ -85,7 +111,15 @@ export function resultsRecord(spec: RecordSpec): ExperimentResults {
   if (!a) return record;
   const significantId = a.winner ?? a.loser;
   const liftOf = (v: VariantSpec) => (v.id === a.loser ? -(a.lift ?? 0.2) : v.id === a.winner || !significantId ? (a.lift ?? 0.2) : UNDECIDED.lift);
-  const comparisons = others.map((v) => comparison(control, v, liftOf(v), a.status === 'significant' && v.id === significantId));
+  const guardrail = a.guardrail;
+  const guardrailVariant = others.find((v) => v.id === guardrail?.variant);
+  const comparisons = [
+    ...others.map((v) => comparison(control, v, liftOf(v), a.status === 'significant' && v.id === significantId)),
+    ...(guardrail && guardrailVariant ? [guardrailComparison(control, guardrailVariant, guardrail)] : []),
+  ];
+  const failures = comparisons
+    .filter((c) => c.metric_role === 'guardrail')
+    .map((c) => ({ variant_id: c.variant_id, metric_id: c.metric_id, relative_change: c.relative_lift.estimate, absolute_change: c.absolute_difference.estimate, guardrail_p_value_adjusted: 0.002, summary: `${c.metric_id} +${Math.round((c.relative_lift.estimate ?? 0) * 100)}% in ${c.variant_id}` }));
   const total = spec.variants.reduce((sum, v) => sum + v.views, 0);
   const analysis: Analysis = {
     experiment_id: spec.experimentId,
@@ -106,16 +140,23 @@ export function resultsRecord(spec: RecordSpec): ExperimentResults {
     },
     comparisons,
     status: a.status,
-    status_reason: a.status === 'significant' ? `variant ${significantId} is the ${a.winner ? 'winner' : 'loser'} on metric click` : a.status === 'invalid_srm' ? 'sample-ratio mismatch' : 'no comparison significant',
+    status_reason: statusReason(a, significantId, failures.map((f) => f.summary)),
     significant_result:
       a.status === 'significant' && significantId
         ? { variant_id: significantId, metric_id: 'click', outcome: a.winner ? 'winner' : 'loser', direction: a.winner ? 'increase' : 'decrease', sequential_p_value_adjusted: 0.004 }
         : null,
     guardrail_alpha: 0.05,
-    guardrail_failures: [],
-    sequential_restart_reason: null,
+    guardrail_failures: failures,
+    sequential_restart_reason: a.restartReason ?? null,
   };
   return { ...record, status: a.status, status_reason: analysis.status_reason, analysis };
+}
+
+function statusReason(a: NonNullable<RecordSpec['analysis']>, significantId: string | undefined, failures: string[]): string {
+  if (a.status === 'significant') return `variant ${significantId} is the ${a.winner ? 'winner' : 'loser'} on metric click`;
+  if (a.status === 'invalid_srm') return 'sample-ratio mismatch';
+  if (a.status === 'guardrail_failed') return `Guardrail failed: ${failures.join('; ')}`;
+  return 'no comparison significant';
 }
 
 export interface SeriesSpec {

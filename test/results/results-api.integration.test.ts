@@ -130,6 +130,12 @@ describe('Results service > API and live updates', () => {
     const openApi = await getJson<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>(`${service.url}/openapi.json`);
     expect(openApi.openapi).toBe('3.1.0');
     expect(Object.keys(openApi.paths)).toEqual(expect.arrayContaining(['/api/experiments', '/api/experiments/{experimentId}', '/api/events']));
-    expect(Object.keys(openApi.components.schemas)).toEqual(expect.arrayContaining(['ExperimentList', 'ExperimentDetail', 'ExperimentSummary', 'ConversionSeries', 'Breakdown']));
+    expect(Object.keys(openApi.components.schemas)).toEqual(expect.arrayContaining(['ExperimentList', 'ExperimentDetail', 'ExperimentSummary', 'ConversionSeries', 'Breakdown', 'MetricRole', 'GuardrailFailure']));
+    // The per-metric decision fields of issue #13 are documented.
+    const schemas = openApi.components.schemas as Record<string, { properties?: Record<string, unknown>; enum?: string[] }>;
+    expect(Object.keys(schemas.Comparison?.properties ?? {})).toEqual(expect.arrayContaining(['metric_role', 'verdict', 'adjusted_p_value', 'adjustment', 'guardrail_p_value_adjusted', 'absolute_difference_sequential', 'cs_conflict']));
+    expect(Object.keys(schemas.Srm?.properties ?? {})).toEqual(expect.arrayContaining(['sequential_p_value', 'p_value']));
+    expect(Object.keys(schemas.Statistics?.properties ?? {})).toEqual(expect.arrayContaining(['guardrail_alpha', 'sequential_restart_reason']));
+    expect(schemas.ExperimentStatus?.enum).toEqual(expect.arrayContaining(['guardrail_failed']));
   });
 });

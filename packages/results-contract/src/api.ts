@@ -7,7 +7,7 @@
  * Enumerations are the records' (records.ts, analysis.ts).
  */
 import { z } from 'zod';
-import { DIRECTIONS, OUTCOMES, METRIC_TYPES } from './analysis';
+import { DIRECTIONS, OUTCOMES, METRIC_ROLES, METRIC_TYPES, VERDICTS } from './analysis';
 import { experimentStatusSchema, GRANULARITIES, significantResultSchema } from './records';
 
 const nullableNumber = z.number().nullable();
@@ -18,8 +18,25 @@ export const intervalSchema = z
 
 export const statusSchema = experimentStatusSchema.meta({
   id: 'ExperimentStatus',
-  description: 'collecting: not enough evidence yet; significant: a comparison is significant after correction; invalid_srm: sample-ratio mismatch, results untrustworthy',
+  description:
+    'collecting: not enough evidence yet; significant: a primary comparison is significant after correction; guardrail_failed: a guardrail metric regressed in a variant (overrides a winner); invalid_srm: sample-ratio mismatch, results untrustworthy',
 });
+
+export const metricRoleSchema = z.enum(METRIC_ROLES).meta({
+  id: 'MetricRole',
+  description: 'primary: decides the status (winner or loser); secondary: reported with a Benjamini–Hochberg q-value, never sets the status; guardrail: only watched for a regression, which fails the experiment',
+});
+
+export const guardrailFailureViewSchema = z
+  .object({
+    variant_id: z.string(),
+    metric_id: z.string(),
+    relative_change: nullableNumber,
+    absolute_change: nullableNumber,
+    guardrail_p_value_adjusted: z.number(),
+    summary: z.string().describe('e.g. "checkout_errors +12% in B"'),
+  })
+  .meta({ id: 'GuardrailFailure', description: 'A guardrail metric that regressed in a variant: one-sided sequential test, Holm-adjusted across guardrails × variants, below guardrail_alpha' });
 
 export const headlineSchema = z
   .object({
@@ -55,6 +72,7 @@ export const experimentSummarySchema = z
     srm_flagged: z.boolean(),
     statistics_available: z.boolean(),
     headline: headlineSchema.nullable(),
+    guardrail_failures: z.array(guardrailFailureViewSchema).describe('every guardrail regression; not empty when status is guardrail_failed'),
     variants: z.array(variantCountsSchema),
   })
   .meta({ id: 'ExperimentSummary' });
@@ -64,14 +82,22 @@ export const experimentListSchema = z.object({ generated_at: z.number(), experim
 export const comparisonViewSchema = z
   .object({
     relative_lift: intervalSchema.describe('fixed-horizon confidence interval'),
-    relative_lift_sequential: intervalSchema.describe('always-valid confidence sequence: the interval to read while the experiment runs'),
-    absolute_difference: intervalSchema,
-    sequential_p_value_adjusted: nullableNumber,
+    relative_lift_sequential: intervalSchema.describe('always-valid confidence sequence, the running intersection of every update’s: the interval to read while the experiment runs'),
+    absolute_difference: intervalSchema.describe('fixed-horizon confidence interval'),
+    absolute_difference_sequential: intervalSchema.describe('always-valid confidence sequence (running intersection); it excludes 0 exactly when a primary or secondary comparison is significant'),
+    metric_role: metricRoleSchema,
+    verdict: z.enum(VERDICTS).describe('the conclusion in the metric’s role, respecting inverse metrics: better or worse than the control, else inconclusive (a guardrail is worse or inconclusive)'),
+    adjusted_p_value: nullableNumber.describe('the p-value the verdict rests on, adjusted within the role’s family (see adjustment)'),
+    adjustment: z
+      .enum(['holm', 'bh', 'guardrail_holm'])
+      .describe('primary: the experiment’s correction (Holm by default) of the sequential p-values; secondary: Benjamini–Hochberg q-value; guardrail: Holm across guardrails × variants of the one-sided regression p-values'),
+    sequential_p_value_adjusted: nullableNumber.describe('two-sided sequential p-value adjusted within its role’s family (null for guardrails)'),
+    guardrail_p_value_adjusted: nullableNumber.describe('guardrails: one-sided regression p-value, Holm-adjusted; null for other roles'),
     fixed_horizon_p_value: nullableNumber,
     chance_to_beat_control: nullableNumber,
     significant: z.boolean(),
     direction: z.enum(DIRECTIONS).nullable(),
-    verdict: z.enum([...OUTCOMES, 'inconclusive']),
+    cs_conflict: z.boolean().describe('an update’s confidence sequence was disjoint from the running intersection: the effect drifts'),
   })
   .meta({ id: 'Comparison', description: 'A variant against the control on one metric' });
 
@@ -103,8 +129,9 @@ export const variantRowSchema = z
 export const srmViewSchema = z
   .object({
     checked: z.boolean(),
-    flagged: z.boolean(),
-    p_value: nullableNumber,
+    flagged: z.boolean().describe('checked and the sequential p-value below the SRM threshold'),
+    sequential_p_value: nullableNumber.describe('anytime-valid SRM p-value (its running minimum): the one that decides flagged'),
+    p_value: nullableNumber.describe('chi-square p-value at this update: informative only, not valid under continuous monitoring'),
     chi_square: nullableNumber,
     variants: z.array(z.object({ variant_id: z.string(), persons: z.number(), expected_persons: z.number(), share: nullableNumber, expected_share: nullableNumber })),
   })
@@ -116,8 +143,10 @@ export const statisticsViewSchema = z
     reason: z.string().nullable().describe('why statistics are not available, when they are not'),
     alpha: nullableNumber,
     correction_method: z.string().nullable(),
+    guardrail_alpha: nullableNumber.describe('level of the one-sided guardrail regression tests'),
     computed_at: nullableNumber,
     srm: srmViewSchema.nullable(),
+    sequential_restart_reason: z.string().nullable().describe('why the running minima and confidence-sequence intersections restarted at the latest update (alpha, N* or guardrail alpha changed); null when carried over'),
   })
   .meta({ id: 'Statistics' });
 
@@ -168,6 +197,7 @@ export const experimentDetailSchema = z
     experiment: experimentSummarySchema,
     control_variant_id: z.string().nullable(),
     metrics: z.array(z.string()),
+    metric_roles: z.array(z.object({ metric_id: z.string(), metric_role: metricRoleSchema })).describe('the role of each metric of `metrics` that has comparisons, in the same order'),
     selected_metric: z.string().nullable().describe('the metric of the series and breakdowns (query parameter `metric`, else the headline metric)'),
     variants: z.array(variantRowSchema),
     statistics: statisticsViewSchema,
@@ -181,6 +211,8 @@ export const experimentDetailSchema = z
 export const errorSchema = z.object({ error: z.string(), message: z.string() }).meta({ id: 'Error' });
 
 export type IntervalView = z.output<typeof intervalSchema>;
+export type MetricRole = z.output<typeof metricRoleSchema>;
+export type GuardrailFailureView = z.output<typeof guardrailFailureViewSchema>;
 export type Headline = z.output<typeof headlineSchema>;
 export type ExperimentSummary = z.output<typeof experimentSummarySchema>;
 export type ExperimentList = z.output<typeof experimentListSchema>;

@@ -43,6 +43,8 @@ export { createValueDecoder, type AvroDecoder, type ValueDecoder } from './value
 export * as apiSchemas from './api';
 export type {
   IntervalView,
+  MetricRole,
+  GuardrailFailureView,
   Headline,
   ExperimentSummary,
   ExperimentList,

@@ -85,7 +85,7 @@ export function nullable<W extends z.ZodType, R extends z.ZodType>(shape: Shape<
  * get `avroDefault` (null makes the type a union with null); the parser reads
  * its absence as `absent`, which a view can tell from a written value.
  */
-export function added<W extends z.ZodType, R extends z.ZodType, A>(shape: Shape<W, R>, avroDefault: unknown, absent: A) {
+export function added<W extends z.ZodType, R extends z.ZodType, const A>(shape: Shape<W, R>, avroDefault: unknown, absent: A) {
   const avro = avroDefault === null ? unionWithNull(shape) : shape;
   return { ...avro, avroDefault: { value: avroDefault }, write: shape.write, read: shape.read.nullish().transform((value): NonNullable<z.output<R>> | A => value ?? absent) };
 }

@@ -79,6 +79,15 @@ describe('status > decision', () => {
     expect(decideStatus(secondaryOnly)).toMatchObject({ status: 'collecting', significant_result: null });
   });
 
+  it('should say that no primary metric is named, before the runtime and persons gates', () => {
+    const noPrimary = { ...base, comparisons: base.comparisons.map((c) => ({ ...c, metric_role: c.metric_id === 'k' ? ('guardrail' as const) : ('secondary' as const) })) };
+    for (const input of [noPrimary, { ...noPrimary, runtimeMs: 0, minRuntimeMs: 100 }, { ...noPrimary, minPersonsPerVariant: 1001 }]) {
+      const decision = decideStatus(input);
+      expect(decision.status).toBe('collecting');
+      expect(decision.status_reason).toMatch(/^no primary metric: name one in primary_metrics/);
+    }
+  });
+
   it('should let a guardrail failure override a winner, naming the metric and variant', () => {
     const decision = decideStatus({ ...base, guardrailFailures: [failure] });
     expect(decision.status).toBe('guardrail_failed');

@@ -8,8 +8,10 @@
  *                     overrides a winner, and is not held back by the minimum
  *                     runtime (its tests are anytime-valid, and a harm should
  *                     stop an experiment early)
- *   collecting        minimum runtime not elapsed, a variant below the minimum
- *                     persons, or no primary comparison significant
+ *   collecting        no primary metric (nothing can ever be significant, so
+ *                     it says so before the runtime and persons gates), minimum
+ *                     runtime not elapsed, a variant below the minimum persons,
+ *                     or no primary comparison significant
  *   significant       otherwise; names the most significant primary comparison
  */
 import type { ComparisonResult, ExperimentStatus, GuardrailFailure, SignificantResult, SrmResult } from './types';
@@ -37,6 +39,9 @@ export interface StatusDecision {
   significant_result: SignificantResult | null;
   guardrail_failures: GuardrailFailure[];
 }
+
+/** The start of the status reason of an experiment that names no primary metric. */
+const NO_PRIMARY_METRIC = 'no primary metric: name one in primary_metrics';
 
 const isPrimary = (c: ComparisonResult): boolean => (c.metric_role ?? 'primary') === 'primary';
 
@@ -68,6 +73,9 @@ export function decideStatus(input: StatusInput): StatusDecision {
   if (failures.length > 0) {
     const list = failures.map((f) => f.summary).join('; ');
     return decided('guardrail_failed', `Guardrail failed: ${list} (one-sided sequential test, Holm-adjusted p < ${input.guardrailAlpha})`, failures);
+  }
+  if (!input.comparisons.some(isPrimary)) {
+    return decided('collecting', `${NO_PRIMARY_METRIC}: only secondary and guardrail metrics, which never declare a winner`, failures);
   }
   if (input.runtimeMs < input.minRuntimeMs) {
     return decided('collecting', `minimum runtime not reached: ${input.runtimeMs} of ${input.minRuntimeMs} ms`, failures);

@@ -1,5 +1,6 @@
 import type { BreakdownView, ExperimentDetail, VariantRow } from '@abtest/results-contract/api';
 import { conversionChart, VARIANT_COLOURS } from './chart.js';
+import { guardrailBanner, metricVerdicts, ROLE_LABELS, statisticsNotes, VERDICT_CLASSES, verdictBadge } from './decision-panels.js';
 import { h } from './dom.js';
 import { age, count, dateTime, interval, percent, pValue } from './format.js';
 import { statusBadge } from './list-page.js';
@@ -12,7 +13,7 @@ function srmWarning(detail: ExperimentDetail): HTMLElement | null {
     'div',
     { class: 'alert alert-srm', role: 'alert' },
     h('h2', {}, '⚠ Sample ratio mismatch: do not trust these results'),
-    h('p', {}, `The variants did not get the share of persons they were configured for${srm?.p_value !== null && srm?.p_value !== undefined ? ` (chi-square p = ${pValue(srm.p_value)})` : ''}. ${shares ? `${shares}. ` : ''}The assignment or the tracking is broken; fix it and restart the experiment before reading any lift.`),
+    h('p', {}, `The variants did not get the share of persons they were configured for${srm ? ` (sequential p = ${pValue(srm.sequential_p_value)}; chi-square p = ${pValue(srm.p_value)})` : ''}. ${shares ? `${shares}. ` : ''}The assignment or the tracking is broken; fix it and restart the experiment before reading any lift.`),
   );
 }
 
@@ -20,13 +21,12 @@ function verdictCell(row: VariantRow, metric: string | null): HTMLElement {
   if (row.is_control) return h('td', {}, h('span', { class: 'badge badge-control' }, 'Control'));
   const comparison = row.metrics.find((m) => m.metric_id === metric)?.comparison;
   if (!comparison) return h('td', { class: 'muted' }, '—');
-  const label = comparison.verdict === 'winner' ? 'Winner' : comparison.verdict === 'loser' ? 'Loser' : 'Not significant';
-  return h('td', {}, h('span', { class: `badge verdict-${comparison.verdict}` }, label));
+  return h('td', { 'data-field': 'verdict' }, verdictBadge(comparison));
 }
 
 function variantTable(detail: ExperimentDetail): HTMLElement {
   const metric = detail.selected_metric;
-  const headers = ['Variant', 'Unique views', 'Total views', 'Unique clicks', 'Total clicks', 'Unique click rate', 'Total click rate', metric ? `Rate: ${metric}` : 'Metric rate', 'Lift (95% CS)', 'Adjusted sequential p', 'Chance to beat control', 'Status'];
+  const headers = ['Variant', 'Unique views', 'Total views', 'Unique clicks', 'Total clicks', 'Unique click rate', 'Total click rate', metric ? `Rate: ${metric}` : 'Metric rate', 'Lift (95% CS)', 'Adjusted p', 'Chance to beat control', 'Verdict'];
   const rows = detail.variants.map((row, index) => {
     const m = row.metrics.find((x) => x.metric_id === metric);
     const c = m?.comparison ?? null;
@@ -42,8 +42,8 @@ function variantTable(detail: ExperimentDetail): HTMLElement {
       h('td', { class: 'num', 'data-field': 'unique_click_rate' }, percent(row.unique_click_rate, 2)),
       h('td', { class: 'num', 'data-field': 'total_click_rate' }, percent(row.total_click_rate, 2)),
       h('td', { class: 'num', 'data-field': 'metric_rate' }, m ? (m.metric_type === 'conversion' ? percent(m.rate, 2) : (m.rate?.toFixed(2) ?? '—')) : '—'),
-      h('td', { class: 'num', 'data-field': 'lift' }, row.is_control || !lift ? '—' : h('span', {}, h('span', { class: (lift.estimate ?? 0) < 0 ? 'negative' : 'positive' }, percent(lift.estimate, 1, true)), ' ', h('span', { class: 'muted' }, interval(lift.lower, lift.upper)))),
-      h('td', { class: 'num', 'data-field': 'p_value' }, row.is_control ? '—' : pValue(c?.sequential_p_value_adjusted)),
+      h('td', { class: 'num', 'data-field': 'lift' }, row.is_control || !lift ? '—' : h('span', {}, h('span', { class: c ? VERDICT_CLASSES[c.verdict] : '' }, percent(lift.estimate, 1, true)), ' ', h('span', { class: 'muted' }, interval(lift.lower, lift.upper)))),
+      h('td', { class: 'num', 'data-field': 'p_value' }, row.is_control ? '—' : pValue(c?.adjusted_p_value)),
       h('td', { class: 'num', 'data-field': 'chance_to_beat_control' }, row.is_control ? '—' : percent(c?.chance_to_beat_control, 1)),
       verdictCell(row, metric),
     );
@@ -97,10 +97,11 @@ export interface DetailHandlers {
   onMetricChange(metric: string): void;
 }
 
-/** One experiment: header, SRM warning, variant table, chart, breakdowns. */
+/** One experiment: header, SRM warning, guardrail banner, variant table, per-metric verdicts, chart, breakdowns. */
 export function detailPage(detail: ExperimentDetail, handlers: DetailHandlers): HTMLElement {
   const e = detail.experiment;
   const page = h('article', { 'aria-labelledby': 'experiment-title' });
+  const guardrail = guardrailBanner(detail);
   page.append(
     h('p', { class: 'breadcrumb' }, h('a', { href: '/' }, '← All experiments')),
     h(
@@ -108,21 +109,28 @@ export function detailPage(detail: ExperimentDetail, handlers: DetailHandlers): 
       { class: 'experiment-header' },
       h('h1', { id: 'experiment-title' }, e.experiment_name || e.experiment_id, ' ', statusBadge(e.status, e.srm_flagged)),
       h('p', { class: 'muted' }, `${e.experiment_id} · ${count(e.persons)} persons · updated ${age(e.age_ms)} (${dateTime(e.updated_at)}) · results version ${e.version}`),
-      e.status_reason ? h('p', { class: 'reason' }, e.status_reason) : null,
+      // The guardrail banner says what its reason says.
+      e.status_reason && !guardrail ? h('p', { class: 'reason' }, e.status_reason) : null,
     ),
   );
   const srm = srmWarning(detail);
   if (srm) page.append(srm);
+  if (guardrail) page.append(guardrail);
   if (!detail.statistics.available) {
     page.append(h('div', { class: 'alert alert-info', role: 'note' }, h('strong', {}, 'Statistics not available yet. '), 'Counts are live; lifts, p-values and chances to beat control appear once the processor publishes an analysis for this experiment.'));
   }
 
   const controls = h('div', { class: 'controls' });
   if (detail.metrics.length > 1) {
-    const select = h('select', { id: 'metric-select', onchange: (event: Event) => handlers.onMetricChange((event.target as HTMLSelectElement).value) }, ...detail.metrics.map((m) => h('option', { value: m, selected: m === detail.selected_metric }, m)));
+    const roleOf = new Map(detail.metric_roles.map((r) => [r.metric_id, ROLE_LABELS[r.metric_role]]));
+    const label = (m: string) => (roleOf.has(m) ? `${m} (${roleOf.get(m)})` : m);
+    const select = h('select', { id: 'metric-select', onchange: (event: Event) => handlers.onMetricChange((event.target as HTMLSelectElement).value) }, ...detail.metrics.map((m) => h('option', { value: m, selected: m === detail.selected_metric }, label(m))));
     controls.append(h('label', { for: 'metric-select' }, 'Metric '), select);
   }
   page.append(h('section', { 'aria-labelledby': 'variants-title' }, h('h2', { id: 'variants-title' }, 'Variants'), controls, h('div', { class: 'table-scroll' }, variantTable(detail))));
+  const verdicts = metricVerdicts(detail);
+  if (verdicts) page.append(verdicts);
+  page.append(...statisticsNotes(detail));
   if (detail.data_quality.clicks_on_unviewed_variants > 0) {
     page.append(h('p', { class: 'muted small' }, `${count(detail.data_quality.clicks_on_unviewed_variants)} clicks on variants nobody viewed are left out of the table (data quality).`));
   }

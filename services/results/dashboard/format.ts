@@ -31,4 +31,4 @@ export function age(ms: number): string {
 
 export const dateTime = (epochMs: number): string => new Date(epochMs).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
 
-export const STATUS_LABELS: Record<string, string> = { collecting: 'Collecting', significant: 'Significant', invalid_srm: 'Invalid: SRM' };
+export const STATUS_LABELS: Record<string, string> = { collecting: 'Collecting', significant: 'Significant', guardrail_failed: 'Guardrail failed', invalid_srm: 'Invalid: SRM' };

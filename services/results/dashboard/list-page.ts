@@ -12,6 +12,11 @@ export function experimentHref(experimentId: string): string {
   return `/experiments/${encodeURIComponent(experimentId)}`;
 }
 
+function guardrailLine(summary: ExperimentSummary): HTMLElement | null {
+  if (summary.guardrail_failures.length === 0) return null;
+  return h('div', { class: 'negative small' }, `Guardrail failed: ${summary.guardrail_failures.map((f) => f.summary).join('; ')}`);
+}
+
 function headlineCell(summary: ExperimentSummary): HTMLElement {
   const headline = summary.headline;
   if (!headline) {
@@ -28,6 +33,7 @@ function headlineCell(summary: ExperimentSummary): HTMLElement {
     ' ',
     h('span', { class: 'muted' }, interval(lift.lower, lift.upper)),
     h('span', { class: 'muted' }, ` · p = ${pValue(headline.sequential_p_value_adjusted)}`),
+    guardrailLine(summary),
   );
 }
 

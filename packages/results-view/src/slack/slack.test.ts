@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SlackDeliveryError } from '../errors';
 import { statusSnapshot } from '../status/status-change';
-import { record } from '../testing/fixtures';
+import { CHECKOUT_ERRORS_FAILURE, record } from '../testing/fixtures';
 import { escapeMrkdwn, slackMessage } from './slack-message';
 import { SlackWebhook } from './slack-webhook';
 
@@ -16,9 +16,22 @@ describe('slackMessage', () => {
     expect(body).toContain('<https://results.example/experiments/exp-1|Open the dashboard>');
   });
 
-  it('should tell what an SRM means', () => {
+  it('should tell what an SRM means, with the sequential SRM p-value that flagged it', () => {
     const message = slackMessage('srm_detected', statusSnapshot(record('srm')), 'https://x');
     expect(JSON.stringify(message.blocks)).toContain('do not trust or act on these results');
+    expect(JSON.stringify(message.blocks)).toContain('(sequential SRM p = 1.0e-5; chi-square p = 1.0e-8, informative)');
+  });
+
+  it('should name every failed guardrail with its change and variant, and link the dashboard', () => {
+    const second = { ...CHECKOUT_ERRORS_FAILURE, metric_id: 'latency_ms', guardrail_p_value_adjusted: 0.01, summary: 'latency_ms +8% in green' };
+    const guardrail = record('guardrail');
+    const analysis = guardrail.analysis && { ...guardrail.analysis, guardrail_failures: [...guardrail.analysis.guardrail_failures, second] };
+    const message = slackMessage('guardrail_failed', statusSnapshot({ ...guardrail, analysis }), 'https://results.example/experiments/exp-1');
+    expect(message.text).toBe(':rotating_light: Guardrail failed: checkout_errors +12% in green; latency_ms +8% in green — Checkout button (exp-1)');
+    const body = message.blocks[0]?.type === 'section' ? message.blocks[0].text.text : '';
+    expect(body).toContain('checkout_errors +12% in green: adjusted p = 0.0020; latency_ms +8% in green: adjusted p = 0.0100');
+    expect(body).toContain('Holm-adjusted < 0.05');
+    expect(body).toContain('<https://results.example/experiments/exp-1|Open the dashboard>');
   });
 
   it('should escape Slack markup', () => {

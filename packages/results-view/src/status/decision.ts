@@ -14,6 +14,8 @@ export interface DecisionRecord {
   /** Relative lift of the significant result's variant with its always-valid confidence sequence. */
   relative_lift: { estimate: number | null; lower: number | null; upper: number | null; interval: 'confidence_sequence' } | null;
   sequential_p_value_adjusted: number | null;
+  /** Every guardrail regression (status guardrail_failed), e.g. summary "checkout_errors +12% in B"; empty otherwise. */
+  guardrail_failures: Array<{ variant_id: string; metric_id: string; relative_change: number | null; guardrail_p_value_adjusted: number; summary: string }>;
   /** `updated_at` of the results record that changed the status (epoch ms): the same for every replay. */
   decided_at: number;
   /** `version` of that results record. */
@@ -34,6 +36,7 @@ export function decisionRecord(change: StatusChange): DecisionRecord {
     metric_id: significant?.metric_id ?? null,
     relative_lift: comparison ? { estimate: comparison.relative_lift, lower: comparison.lower, upper: comparison.upper, interval: 'confidence_sequence' } : null,
     sequential_p_value_adjusted: significant?.sequential_p_value_adjusted ?? null,
+    guardrail_failures: snapshot.guardrail_failures.map(({ variant_id, metric_id, relative_change, guardrail_p_value_adjusted, summary }) => ({ variant_id, metric_id, relative_change, guardrail_p_value_adjusted, summary })),
     decided_at: snapshot.updated_at,
     results_version: change.version,
   };

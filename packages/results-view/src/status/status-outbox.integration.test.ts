@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { waitFor } from '@abtest/local-stack';
 import { ResultsViewError } from '../errors';
-import { record } from '../testing/fixtures';
+import { CHECKOUT_ERRORS_FAILURE, record } from '../testing/fixtures';
 import { statusKeys } from './keys';
 import { OutboxConsumer } from './outbox-consumer';
 import type { StatusChange } from './status-change';
@@ -45,9 +45,28 @@ describe('StatusOutbox > Redis', () => {
     expect(await b.advance(record('winner', { version: 4 }))).toBe('unchanged');
     expect(await a.advance(record('collecting', { version: 2 }))).toBe('not_newer');
     const entries = await redis.xrange(keys.outbox, '-', '+');
-    expect(entries.map(([, fields]) => fields.slice(4, 12))).toEqual([
-      ['previous_status', '', 'status', 'collecting', 'previous_winner', '', 'winner', ''],
-      ['previous_status', 'collecting', 'status', 'significant', 'previous_winner', '', 'winner', 'green'],
+    expect(entries.map(([, fields]) => fields.slice(4, 16))).toEqual([
+      ['previous_status', '', 'status', 'collecting', 'previous_winner', '', 'winner', '', 'previous_guardrail_failures', '', 'guardrail_failures', ''],
+      ['previous_status', 'collecting', 'status', 'significant', 'previous_winner', '', 'winner', 'green', 'previous_guardrail_failures', '', 'guardrail_failures', ''],
+    ]);
+  });
+
+  it('should remember the failed guardrails: a new failure is a change, the same ones with new numbers are not', async () => {
+    const keys = statusKeys(`outbox-${randomUUID().slice(0, 8)}:`);
+    const outbox = new StatusOutbox(redis, keys);
+    const failed = (version: number, failures: Array<{ metric_id: string; relative_change: number }>) => {
+      const r = record('guardrail', { version });
+      return { ...r, analysis: r.analysis && { ...r.analysis, guardrail_failures: failures.map((f) => ({ ...CHECKOUT_ERRORS_FAILURE, ...f })) } };
+    };
+    expect(await outbox.advance(record('winner', { version: 1 }))).toBe('changed');
+    expect(await outbox.advance(failed(2, [{ metric_id: 'checkout_errors', relative_change: 0.12 }]))).toBe('changed');
+    expect(await outbox.advance(failed(3, [{ metric_id: 'checkout_errors', relative_change: 0.15 }]))).toBe('unchanged');
+    expect(await outbox.advance(failed(4, [{ metric_id: 'latency_ms', relative_change: 0.08 }, { metric_id: 'checkout_errors', relative_change: 0.15 }]))).toBe('changed');
+    const entries = await redis.xrange(keys.outbox, '-', '+');
+    expect(entries.map(([, fields]) => fields.slice(4, 16).filter((_, i) => i % 2 === 1))).toEqual([
+      ['', 'significant', '', 'green', '', ''],
+      ['significant', 'guardrail_failed', 'green', '', '', '["green","checkout_errors"]'],
+      ['guardrail_failed', 'guardrail_failed', '', '', '["green","checkout_errors"]', '["green","checkout_errors"]\n["green","latency_ms"]'],
     ]);
   });
 

@@ -41,7 +41,9 @@ export class StatusOutbox {
 export function parseOutboxEntry(id: string, fields: string[]): StatusChange {
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
-  const facets = (prefix: string): StatusFacets => ({ status: map.get(`${prefix}status`) ?? '', winner: map.get(`${prefix}winner`) ?? '' });
+  // Entries written before a facet existed read it as absent ('').
+  const facet = (name: string) => map.get(name) ?? '';
+  const facets = (prefix: string): StatusFacets => ({ status: facet(`${prefix}status`), winner: facet(`${prefix}winner`), guardrail_failures: facet(`${prefix}guardrail_failures`) });
   const experimentId = map.get('experiment_id');
   const version = Number(map.get('version'));
   const snapshot = statusSnapshotSchema.safeParse(parseJson(map.get('snapshot')));

@@ -83,19 +83,41 @@ export function comparison(variantId: string, overrides: Partial<ComparisonResul
   };
 }
 
-export type Scenario = 'none' | 'collecting' | 'winner' | 'loser' | 'srm';
+export type Scenario = 'none' | 'collecting' | 'winner' | 'loser' | 'srm' | 'guardrail';
+
+/** `checkout_errors` of green, a guardrail that regressed: +12%. */
+export const CHECKOUT_ERRORS_FAILURE = { variant_id: 'green', metric_id: 'checkout_errors', relative_change: 0.12, absolute_change: 0.006, guardrail_p_value_adjusted: 0.002, summary: 'checkout_errors +12% in green' };
+
+/** The guardrail comparison of the `guardrail` scenario: checkout errors 5% → 5.6%, worse. */
+const checkoutErrors = comparison('green', {
+  metric_id: 'checkout_errors',
+  control: { n: 1000, mean: 0.05, std_dev: 0.218 },
+  variant: { n: 1000, mean: 0.056, std_dev: 0.23 },
+  absolute_difference: { estimate: 0.006, std_error: 0.001, ci_lower: 0.004, ci_upper: 0.008, cs_lower: 0.002, cs_upper: 0.01 },
+  relative_lift: { estimate: 0.12, std_error: 0.02, ci_lower: 0.08, ci_upper: 0.16, cs_lower: 0.04, cs_upper: 0.2 },
+  sequential_p_value_adjusted: null,
+  sequential_significant: false,
+  metric_role: 'guardrail',
+  verdict: 'worse',
+  guardrail_p_value: 0.001,
+  guardrail_p_value_running_min: 0.001,
+  guardrail_p_value_adjusted: 0.002,
+});
 
 /**
  * A parsed record of the given scenario: `none`, a record written before
  * statistics (no status, no analysis); else the contract's record with an
- * analysis that is collecting, has a winner or a loser, or flags a
- * sample-ratio mismatch.
+ * analysis that is collecting, has a winner or a loser, flags a
+ * sample-ratio mismatch, or (`guardrail`) has a `checkout_errors` guardrail
+ * that regressed in green while `click` would have declared it the winner.
  */
 export function record(scenario: Scenario, overrides: Partial<ExperimentResults> = {}): ResultsRecord {
   if (scenario === 'none') return parseResultsRecord(legacyRecord(overrides));
   const base = contractRecord(overrides);
-  const status = scenario === 'srm' ? 'invalid_srm' : scenario === 'collecting' ? 'collecting' : 'significant';
+  const status = scenario === 'srm' ? 'invalid_srm' : scenario === 'guardrail' ? 'guardrail_failed' : scenario === 'collecting' ? 'collecting' : 'significant';
   const significant = scenario === 'winner' || scenario === 'loser';
+  // The guardrail scenario's click is significant and better, but a failed guardrail names no winner.
+  const clickSignificant = significant || scenario === 'guardrail';
   const direction = scenario === 'loser' ? 'decrease' : 'increase';
   return parseResultsRecord({
     ...base,
@@ -114,6 +136,7 @@ export function record(scenario: Scenario, overrides: Partial<ExperimentResults>
         chi_square: scenario === 'srm' ? 30 : 0.1,
         df: 1,
         p_value: scenario === 'srm' ? 1e-8 : 0.7,
+        sequential_p_value: scenario === 'srm' ? 1e-5 : 1,
         checked: true,
         flagged: scenario === 'srm',
         variants: [
@@ -121,9 +144,20 @@ export function record(scenario: Scenario, overrides: Partial<ExperimentResults>
           { variant_id: 'green', persons: 1000, expected_persons: 1000 },
         ],
       },
-      comparisons: [comparison('green', { sequential_significant: significant, direction, chance_to_beat_control: scenario === 'loser' ? 0.01 : 0.98 })],
+      comparisons: [
+        comparison('green', {
+          sequential_significant: clickSignificant,
+          direction,
+          chance_to_beat_control: scenario === 'loser' ? 0.01 : 0.98,
+          verdict: !clickSignificant ? 'inconclusive' : scenario === 'loser' ? 'worse' : 'better',
+        }),
+        ...(scenario === 'guardrail' ? [checkoutErrors] : []),
+      ],
       status,
       status_reason: `scenario ${scenario}`,
+      guardrail_alpha: 0.05,
+      guardrail_failures: scenario === 'guardrail' ? [CHECKOUT_ERRORS_FAILURE] : [],
+      sequential_restart_reason: null,
       significant_result: significant ? { variant_id: 'green', metric_id: 'click', outcome: scenario === 'loser' ? 'loser' : 'winner', direction, sequential_p_value_adjusted: 0.03 } : null,
     },
   });

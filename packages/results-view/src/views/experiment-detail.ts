@@ -13,23 +13,39 @@ export function controlVariantId(record: ResultsRecord): string | null {
   return record.control_variant_id ?? record.analysis?.control_variant_id ?? record.variants[0]?.variant_id ?? null;
 }
 
+const effectInterval = (effect: Comparison['relative_lift'], sequential: boolean) =>
+  sequential ? { estimate: effect.estimate, lower: effect.cs_lower, upper: effect.cs_upper } : { estimate: effect.estimate, lower: effect.ci_lower, upper: effect.ci_upper };
+
+/**
+ * The p-value a comparison's verdict rests on, adjusted within its role's
+ * family: primary metrics by the experiment's correction, secondary ones
+ * by Benjamini–Hochberg (a q-value), guardrails by Holm over the one-sided
+ * regression p-values.
+ */
+function adjustedPValue(comparison: Comparison, analysis: Analysis): Pick<ComparisonView, 'adjusted_p_value' | 'adjustment'> {
+  const role = comparison.metric_role;
+  if (role === 'guardrail') return { adjusted_p_value: comparison.guardrail_p_value_adjusted, adjustment: 'guardrail_holm' };
+  return { adjusted_p_value: comparison.sequential_p_value_adjusted, adjustment: role === 'secondary' ? 'bh' : analysis.correction_method };
+}
+
 function comparisonView(comparison: Comparison, analysis: Analysis): ComparisonView {
-  const significant = analysis.significant_result;
-  const isSignificantResult = significant?.variant_id === comparison.variant_id && significant.metric_id === comparison.metric_id;
-  const better = (comparison.chance_to_beat_control ?? 0) > 0.5;
-  const verdict = !comparison.sequential_significant ? 'inconclusive' : isSignificantResult && significant ? significant.outcome : better ? 'winner' : 'loser';
   const lift = comparison.relative_lift;
   const diff = comparison.absolute_difference;
   return {
-    relative_lift: { estimate: lift.estimate, lower: lift.ci_lower, upper: lift.ci_upper },
-    relative_lift_sequential: { estimate: lift.estimate, lower: lift.cs_lower, upper: lift.cs_upper },
-    absolute_difference: { estimate: diff.estimate, lower: diff.ci_lower, upper: diff.ci_upper },
+    relative_lift: effectInterval(lift, false),
+    relative_lift_sequential: effectInterval(lift, true),
+    absolute_difference: effectInterval(diff, false),
+    absolute_difference_sequential: effectInterval(diff, true),
+    metric_role: comparison.metric_role,
+    verdict: comparison.verdict,
+    ...adjustedPValue(comparison, analysis),
     sequential_p_value_adjusted: comparison.sequential_p_value_adjusted,
+    guardrail_p_value_adjusted: comparison.guardrail_p_value_adjusted,
     fixed_horizon_p_value: comparison.fixed_horizon_p_value,
     chance_to_beat_control: comparison.chance_to_beat_control,
     significant: comparison.sequential_significant,
     direction: comparison.direction,
-    verdict,
+    cs_conflict: comparison.cs_conflict,
   };
 }
 
@@ -54,7 +70,7 @@ function variantMetrics(record: ResultsRecord, variant: ResultsRecord['variants'
 }
 
 function statisticsView(analysis: Analysis | null): StatisticsView {
-  if (!analysis) return { available: false, reason: STATISTICS_NOT_AVAILABLE, alpha: null, correction_method: null, computed_at: null, srm: null };
+  if (!analysis) return { available: false, reason: STATISTICS_NOT_AVAILABLE, alpha: null, correction_method: null, guardrail_alpha: null, computed_at: null, srm: null, sequential_restart_reason: null };
   const { srm } = analysis;
   const observed = srm.variants.reduce((sum, v) => sum + v.persons, 0);
   const expected = srm.variants.reduce((sum, v) => sum + v.expected_persons, 0);
@@ -63,15 +79,25 @@ function statisticsView(analysis: Analysis | null): StatisticsView {
     reason: null,
     alpha: analysis.alpha,
     correction_method: analysis.correction_method,
+    guardrail_alpha: analysis.guardrail_alpha,
     computed_at: analysis.computed_at,
+    sequential_restart_reason: analysis.sequential_restart_reason,
     srm: {
       checked: srm.checked,
       flagged: srm.flagged,
+      sequential_p_value: srm.sequential_p_value,
       p_value: srm.p_value,
       chi_square: srm.chi_square,
       variants: srm.variants.map((v) => ({ ...v, share: ratio(v.persons, observed), expected_share: ratio(v.expected_persons, expected) })),
     },
   };
+}
+
+function metricRoles(analysis: Analysis | null, metrics: string[]): ExperimentDetail['metric_roles'] {
+  return metrics.flatMap((metricId) => {
+    const comparison = analysis?.comparisons.find((c) => c.metric_id === metricId);
+    return comparison ? [{ metric_id: metricId, metric_role: comparison.metric_role }] : [];
+  });
 }
 
 export interface DetailOptions {
@@ -103,6 +129,7 @@ export function experimentDetail(entry: ExperimentEntry & { results: ResultsReco
     experiment: experimentSummary(record, options.now),
     control_variant_id: control,
     metrics,
+    metric_roles: metricRoles(record.analysis, metrics),
     selected_metric: selected,
     variants,
     statistics: statisticsView(record.analysis),

@@ -30,8 +30,9 @@ export function metricIds(record: ResultsRecord): string[] {
 
 /**
  * The comparison that summarises the experiment: the significant result
- * when there is one, else on the first metric the variant with the lowest
- * adjusted sequential p-value (ties: highest chance to beat control).
+ * when there is one, else on the first primary metric (the first metric when
+ * none is primary) the variant with the lowest adjusted sequential p-value
+ * (ties: highest chance to beat control).
  */
 export function headlineComparison(analysis: Analysis | null): Comparison | null {
   if (!analysis || analysis.comparisons.length === 0) return null;
@@ -40,7 +41,7 @@ export function headlineComparison(analysis: Analysis | null): Comparison | null
     const match = analysis.comparisons.find((c) => c.variant_id === significant.variant_id && c.metric_id === significant.metric_id);
     if (match) return match;
   }
-  const firstMetric = analysis.comparisons[0]?.metric_id;
+  const firstMetric = (analysis.comparisons.find((c) => c.metric_role === 'primary') ?? analysis.comparisons[0])?.metric_id;
   const candidates = analysis.comparisons.filter((c) => c.metric_id === firstMetric);
   return [...candidates].sort((a, b) => (a.sequential_p_value_adjusted ?? 1) - (b.sequential_p_value_adjusted ?? 1) || (b.chance_to_beat_control ?? 0) - (a.chance_to_beat_control ?? 0))[0] ?? null;
 }
@@ -75,6 +76,7 @@ export function experimentSummary(record: ResultsRecord, now: number): Experimen
     srm_flagged: srmFlagged(record),
     statistics_available: record.analysis !== null,
     headline: headline(record.analysis),
+    guardrail_failures: [...(record.analysis?.guardrail_failures ?? [])],
     variants: record.variants.map((v) => ({
       variant_id: v.variant_id,
       variant_name: v.variant_name,

@@ -1,5 +1,5 @@
 import { LatestResultsStore } from '../results-store';
-import { contractRecord, conversionMetric, record, seriesRecord } from '../testing/fixtures';
+import { CHECKOUT_ERRORS_FAILURE, contractRecord, conversionMetric, record, seriesRecord } from '../testing/fixtures';
 import { MAX_SERIES_POINTS } from './conversion-series';
 import { experimentDetail, STATISTICS_NOT_AVAILABLE } from './experiment-detail';
 import { experimentSummary } from './experiment-summary';
@@ -31,6 +31,14 @@ describe('experimentSummary', () => {
     expect(experimentSummary(record('srm'), 0)).toMatchObject({ status: 'invalid_srm', srm_flagged: true });
   });
 
+  it('should list the failed guardrails of a guardrail_failed experiment, its headline on the primary metric', () => {
+    const summary = experimentSummary(record('guardrail'), 0);
+    expect(apiSchemas.experimentSummarySchema.parse(summary)).toEqual(summary);
+    expect(summary).toMatchObject({ status: 'guardrail_failed', srm_flagged: false, headline: { metric_id: 'click', outcome: null } });
+    expect(summary.guardrail_failures).toEqual([CHECKOUT_ERRORS_FAILURE]);
+    expect(experimentSummary(record('winner'), 0).guardrail_failures).toEqual([]);
+  });
+
   it('should count assigned persons, and unique views for records written before assignments', () => {
     const [control, green] = contractRecord().variants;
     if (!control || !green) throw new Error('the fixture has two variants');
@@ -52,8 +60,38 @@ describe('experimentDetail', () => {
     expect(detail.control_variant_id).toBe('control');
     expect(detail.selected_metric).toBe('click');
     expect(detail.variants[0]).toMatchObject({ is_control: true, unique_click_rate: 0.1, total_click_rate: 110 / 1200, metrics: [{ rate: 0.1, comparison: null }] });
-    expect(detail.variants[1]?.metrics[0]?.comparison).toMatchObject({ verdict: 'winner', significant: true, relative_lift: { estimate: 0.2, lower: 0.1, upper: 0.3 }, relative_lift_sequential: { lower: 0.05, upper: 0.35 } });
+    expect(detail.variants[1]?.metrics[0]?.comparison).toMatchObject({ verdict: 'better', metric_role: 'primary', adjusted_p_value: 0.03, adjustment: 'holm', significant: true, relative_lift: { estimate: 0.2, lower: 0.1, upper: 0.3 }, relative_lift_sequential: { lower: 0.05, upper: 0.35 } });
     expect(detail.statistics).toMatchObject({ available: true, alpha: 0.05, srm: { flagged: false, variants: [{ share: 0.5, expected_share: 0.5 }, { share: 0.5 }] } });
+  });
+
+  it('should mark each metric with its role, verdict and the adjusted p-value of its family', () => {
+    const guardrail = record('guardrail');
+    const analysis = guardrail.analysis;
+    if (!analysis) throw new Error('the guardrail scenario has an analysis');
+    const secondary = { ...analysis.comparisons[0], metric_id: 'signup', metric_role: 'secondary', sequential_p_value_adjusted: 0.2, sequential_significant: false, verdict: 'inconclusive' } as const;
+    const withSecondary = { ...guardrail, analysis: { ...analysis, comparisons: [...analysis.comparisons, secondary], sequential_restart_reason: 'alpha changed from 0.05 to 0.01: restarted' } };
+    const detail = experimentDetail(entryOf(withSecondary).entry, { now: 0 });
+    expect(apiSchemas.experimentDetailSchema.parse(detail)).toEqual(detail);
+    expect(detail.metric_roles).toEqual([
+      { metric_id: 'click', metric_role: 'primary' },
+      { metric_id: 'checkout_errors', metric_role: 'guardrail' },
+      { metric_id: 'signup', metric_role: 'secondary' },
+    ]);
+    const green = detail.variants.find((v) => v.variant_id === 'green');
+    const comparisonOf = (metricId: string) => green?.metrics.find((m) => m.metric_id === metricId)?.comparison;
+    expect(comparisonOf('click')).toMatchObject({ metric_role: 'primary', verdict: 'better', adjusted_p_value: 0.03, adjustment: 'holm' });
+    expect(comparisonOf('signup')).toMatchObject({ metric_role: 'secondary', verdict: 'inconclusive', adjusted_p_value: 0.2, adjustment: 'bh' });
+    expect(comparisonOf('checkout_errors')).toMatchObject({
+      metric_role: 'guardrail',
+      verdict: 'worse',
+      adjusted_p_value: 0.002,
+      adjustment: 'guardrail_holm',
+      guardrail_p_value_adjusted: 0.002,
+      sequential_p_value_adjusted: null,
+      absolute_difference_sequential: { estimate: 0.006, lower: 0.002, upper: 0.01 },
+      relative_lift_sequential: { estimate: 0.12, lower: 0.04, upper: 0.2 },
+    });
+    expect(detail.statistics).toMatchObject({ guardrail_alpha: 0.05, sequential_restart_reason: 'alpha changed from 0.05 to 0.01: restarted', srm: { sequential_p_value: 1, p_value: 0.7 } });
   });
 
   it('should take the rate of a metric over assigned persons when the record has no rate', () => {
