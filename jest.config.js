@@ -8,8 +8,10 @@ const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleNameMapper: {
     // Services are mapped by name only where they export an API (for their tests: start one in-process).
-    '^@abtest/(ingress|processor)$': '<rootDir>/services/$1/src',
+    '^@abtest/(ingress|processor|results)$': '<rootDir>/services/$1/src',
     '^@abtest/([^/]+)$': '<rootDir>/packages/$1/src',
+    // A package's internals for other packages' tests: its src/testing entry, never another src/ path.
+    '^@abtest/([^/]+)/testing$': '<rootDir>/packages/$1/src/testing',
   },
   testEnvironment: 'node',
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],

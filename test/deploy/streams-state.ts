@@ -1,11 +1,7 @@
 import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
-// The runtime's Redis layer is internal to @abtest/streams (not exported from
-// its index): these tests reach it by path to run it against deployments'
-// Redis topologies (Cluster, TLS + ACL) exactly as KafkaStreams does.
-import { loadStateScripts, type StateScripts } from '../../packages/streams/src/commands';
-import { taskKeys } from '../../packages/streams/src/keys';
-import { TaskState } from '../../packages/streams/src/task-state';
+// The runtime's Redis layer is internal to @abtest/streams: its testing entry exposes it for these tests.
+import { loadStateScripts, taskKeys, TaskState, type StateScripts } from '@abtest/streams/testing';
 
 export const APPLICATION_ID = 'abtest-processor';
 const STORES = [{ name: 'results' }, { name: 'persons', retentionMs: 60_000 }];

@@ -7,7 +7,7 @@ import { testKafka } from '@abtest/test-harness';
 import { ensureChromium, CHROMIUM_ARGS } from './chromium';
 import { breakdownRecord, resultsRecord, seriesRecord } from './records';
 import { ARTIFACTS_DIR, buildResults, connectedProducer, produceJson, startResults, uniqueResultsEnv, waitForJson } from './results-helpers';
-import type { ResultsService } from '../../services/results/src/results-service';
+import type { ResultsService } from '@abtest/results';
 
 /** A laptop screen. */
 const VIEWPORT = { width: 1366, height: 900 };

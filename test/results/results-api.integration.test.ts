@@ -5,7 +5,7 @@ import { apiSchemas, RESULTS_AVRO_SCHEMA, resultsTopics, type ExperimentDetail, 
 import { testKafka, testStackEnv } from '@abtest/test-harness';
 import { breakdownRecord, resultsRecord, seriesRecord } from './records';
 import { connectedProducer, getJson, produceJson, startResults, uniqueResultsEnv, waitForJson } from './results-helpers';
-import type { ResultsService } from '../../services/results/src/results-service';
+import type { ResultsService } from '@abtest/results';
 
 /** Reads server-sent events from a fetch body until `until` holds or the deadline passes. */
 async function readEvents(url: string, until: (events: Array<{ event: string; data: string }>) => boolean, timeoutMs: number) {
@@ -126,7 +126,7 @@ describe('Results service > API and live updates', () => {
 
     const missing = await fetch(`${service.url}/api/experiments/nope`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ error: 'not_found' });
+    expect(await missing.json()).toMatchObject({ error: { code: 'not_found' } });
     const openApi = await getJson<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>(`${service.url}/openapi.json`);
     expect(openApi.openapi).toBe('3.1.0');
     expect(Object.keys(openApi.paths)).toEqual(expect.arrayContaining(['/api/experiments', '/api/experiments/{experimentId}', '/api/events']));

@@ -7,8 +7,7 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import { getFreePort, ManagedProcess, waitFor } from '@abtest/local-stack';
 import { createLogger, LOG_LEVELS } from '@abtest/observability';
 import { statusKeys, type DecisionRecord } from '@abtest/results-view';
-import { loadConfig } from '../../services/results/src/config';
-import { startResultsService, type ResultsService } from '../../services/results/src/results-service';
+import { loadConfig, startResultsService, type ResultsService } from '@abtest/results';
 import { readTopic, testStackEnv, uniqueName } from '@abtest/test-harness';
 
 const ROOT = resolve(__dirname, '../..');

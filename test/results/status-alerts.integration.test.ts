@@ -5,7 +5,7 @@ import { testKafka, testStackEnv } from '@abtest/test-harness';
 import { resultsRecord, type RecordSpec } from './records';
 import { connectedProducer, produceJson, readDecisions, startResults, uniqueResultsEnv, waitForOutboxDrained } from './results-helpers';
 import { startSlackCapture } from './slack-capture';
-import type { ResultsService } from '../../services/results/src/results-service';
+import type { ResultsService } from '@abtest/results';
 
 const TWO = [
   { id: 'control', views: 1000, clicks: 100 },

@@ -208,7 +208,8 @@ export const experimentDetailSchema = z
   })
   .meta({ id: 'ExperimentDetail' });
 
-export const errorSchema = z.object({ error: z.string(), message: z.string() }).meta({ id: 'Error' });
+/** Every service's error answer: `{ error: { code, message, ...details } }` (@abtest/observability's errorBody). */
+export const errorSchema = z.object({ error: z.looseObject({ code: z.string(), message: z.string() }) }).meta({ id: 'Error' });
 
 export type IntervalView = z.output<typeof intervalSchema>;
 export type MetricRole = z.output<typeof metricRoleSchema>;

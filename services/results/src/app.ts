@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
-import { healthRouter, httpMetrics, type Logger, type Readiness } from '@abtest/observability';
+import { errorBody, healthRouter, httpMetrics, type Logger, type Readiness } from '@abtest/observability';
 import type { LatestResultsStore } from '@abtest/results-view';
 import type { LiveUpdates } from './live-updates';
 import { openApiDocument } from './openapi';
@@ -27,12 +27,12 @@ export function createApp(options: AppOptions): Express {
   app.use(apiRouter({ store: options.store, live: options.live, openApi: openApiDocument(options.version) }));
   app.use(dashboardRouter());
   app.use((req, res) => {
-    res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}: see GET /openapi.json` });
+    res.status(404).json(errorBody('not_found', `no route for ${req.method} ${req.path}: see GET /openapi.json`));
   });
   const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
     options.logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) return void res.end();
-    res.status(500).json({ error: 'internal_error', message: 'the results service failed to answer; see its logs' });
+    res.status(500).json(errorBody('internal_error', 'the results service failed to answer; see its logs'));
   };
   app.use(onError);
   return app;

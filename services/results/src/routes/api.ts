@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { errorBody } from '@abtest/observability';
 import { experimentDetail, experimentSummary, type LatestResultsStore } from '@abtest/results-view';
 import type { LiveUpdates } from '../live-updates';
 
@@ -23,7 +24,7 @@ export function apiRouter(options: ApiRouterOptions): Router {
   router.get('/api/experiments/:experimentId', (req, res) => {
     const entry = options.store.get(req.params.experimentId);
     if (!entry?.results) {
-      res.status(404).json({ error: 'not_found', message: `no results record for experiment "${req.params.experimentId}": it has no exposures yet, or the id is wrong (GET /api/experiments lists them)` });
+      res.status(404).json(errorBody('not_found', `no results record for experiment "${req.params.experimentId}": it has no exposures yet, or the id is wrong (GET /api/experiments lists them)`));
       return;
     }
     const metric = typeof req.query.metric === 'string' ? req.query.metric : undefined;
