@@ -2,7 +2,7 @@ import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { waitFor } from '@abtest/local-stack';
 import { createLogger } from '@abtest/observability';
 import { loadConfig, startIngress, type IngressConfig, type RunningIngress } from '@abtest/ingress';
-import { uniqueName } from '@abtest/test-harness';
+import { testKafka, testStackEnv, uniqueName } from '@abtest/test-harness';
 
 export const WRITE_KEY = 'wk_integration';
 export const SHARED_SECRET = 'integration-secret';
@@ -107,3 +107,26 @@ export const trackEvent = (messageId: string, extra: Record<string, unknown> = {
   properties: { experiment_id: 'exp-1', variation_id: 'b' },
   ...extra,
 });
+
+/** What a describe block of ingress tests shares: an ingress of its own, and a Kafka client and admin to read its topics. */
+export interface IngressSuite {
+  kafka: Kafka;
+  admin: Admin;
+  ingress: TestIngress;
+}
+
+/** Starts the suite's ingress and clients before its tests and stops them after; the fields are set from beforeAll on. */
+export function useIngressSuite(env: Record<string, string> = {}): IngressSuite {
+  const suite = {} as IngressSuite;
+  beforeAll(async () => {
+    suite.kafka = testKafka();
+    suite.admin = suite.kafka.admin();
+    await suite.admin.connect();
+    suite.ingress = await startTestIngress(testStackEnv().kafkaBrokers, env);
+  });
+  afterAll(async () => {
+    await suite.ingress?.stop();
+    await suite.admin?.disconnect();
+  });
+  return suite;
+}
