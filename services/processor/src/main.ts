@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     graceMs: config.graceMs,
     dimensions: config.breakdownDimensions,
     maxBreakdownValues: config.maxBreakdownValues,
+    punctuateIntervalMs: config.punctuateIntervalMs,
     definitions,
     serializers: { results, breakdowns, series },
   });
