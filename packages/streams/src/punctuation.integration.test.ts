@@ -29,6 +29,9 @@ interface Plan {
   cancelAt?: number;
   /** Stream-time schedule `stream`. */
   streamTime?: boolean;
+  /** `tick` throws after storing and forwarding this count, as many times as `faults.remaining` says (shared by the task's successive processors). */
+  failAt?: number;
+  faults?: { remaining: number };
 }
 
 /**
@@ -62,6 +65,11 @@ class PunctuatingProcessor implements Processor<unknown> {
     const n = (this.counts.get(name) ?? 0) + 1;
     this.counts.put(name, n);
     this.context.forward({ key: name, value: { n, timestamp } satisfies Published });
+    const { faults } = this.plan;
+    if (name === 'tick' && n === this.plan.failAt && faults && faults.remaining > 0) {
+      faults.remaining -= 1;
+      throw new Error(`punctuation ${n} failed`);
+    }
     return n;
   }
 }
@@ -126,6 +134,13 @@ describe('KafkaStreams > punctuation', () => {
 
   const counting = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
+  /** After close() (which commits the rest): the stored count, once the reader has every published count up to it. */
+  async function settledCount(streams: KafkaStreams, published: () => number[]): Promise<number> {
+    const stored = (await streams.query<number>('counts', 'tick')) ?? 0;
+    await waitFor(() => published().length >= stored, { description: `the output to reach the stored count ${stored}`, timeoutMs: WAIT_MS });
+    return stored;
+  }
+
   it('should punctuate by wall-clock without traffic, commit its store writes and forwards exactly once, and schedule again in a restarted task', async () => {
     const app = await application({ tick: true });
     const [firstMetrics, secondMetrics] = [new Registry(), new Registry()];
@@ -134,23 +149,36 @@ describe('KafkaStreams > punctuation', () => {
     await waitFor(() => app.published('tick').length >= 5, { description: 'five punctuations published without any input record', timeoutMs: WAIT_MS });
     await first.close();
     // close() committed the last punctuations: the output and the store agree, each count once.
-    const stored = (await first.query<number>('counts', 'tick')) ?? 0;
-    await waitFor(() => app.published('tick').length >= stored, { description: `the output to reach the stored count ${stored}`, timeoutMs: WAIT_MS });
-    const beforeRestart = app.published('tick');
-    expect(beforeRestart).toEqual(counting(1, stored));
+    const beforeRestart = await settledCount(first, () => app.published('tick'));
+    expect(app.published('tick')).toEqual(counting(1, beforeRestart));
 
     // A new instance's task restores the store; its new processor schedules again in init() and counts on.
     const second = app.instance(secondMetrics);
     await second.start();
     try {
-      await waitFor(() => app.published('tick').length >= beforeRestart.length + 5, { description: 'five more punctuations after the restart', timeoutMs: WAIT_MS });
+      await waitFor(() => app.published('tick').length >= beforeRestart + 5, { description: 'five more punctuations after the restart', timeoutMs: WAIT_MS });
     } finally {
       await second.close();
     }
-    const all = app.published('tick');
-    expect(all).toEqual(counting(1, all.length));
-    expect(await second.query<number>('counts', 'tick')).toBe(all.length);
+    const stored = await settledCount(second, () => app.published('tick'));
+    expect(app.published('tick')).toEqual(counting(1, stored));
     for (const metrics of [firstMetrics, secondMetrics]) expect(await taskRecoveriesByReason(metrics)).toEqual({});
+  });
+
+  it('should drop what a failed punctuation stored and forwarded, re-initialize the task and punctuate again in it', async () => {
+    const app = await application({ tick: true, failAt: 3, faults: { remaining: 1 } });
+    const metrics = new Registry();
+    const streams = app.instance(metrics);
+    await streams.start();
+    try {
+      await waitFor(() => app.published('tick').length >= 6, { description: 'six punctuations published, through the failure', timeoutMs: WAIT_MS });
+    } finally {
+      await streams.close();
+    }
+    // The failed punctuation's count 3 was neither committed nor published; the new task counted 3 again, once.
+    const stored = await settledCount(streams, () => app.published('tick'));
+    expect(app.published('tick')).toEqual(counting(1, stored));
+    expect(await taskRecoveriesByReason(metrics)).toEqual({ Error: 1 });
   });
 
   it('should stop punctuating once cancelled, while the processor\'s other schedule goes on', async () => {
