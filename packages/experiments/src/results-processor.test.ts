@@ -25,8 +25,8 @@ function delta(variant: string, n: number, converted: number, os = 'iOS', experi
   return d;
 }
 
-const driver = (definitions = catalog(), maxBreakdownValues = 20) =>
-  new ProcessorDriver(new ResultsProcessor({ definitions, maxBreakdownValues, punctuateIntervalMs: 1_000 }), [RESULTS_STORE, BREAKDOWNS_STORE, SERIES_STORE]);
+const driver = (definitions = catalog(), maxBreakdownValues = 20, from?: ProcessorDriver<ExperimentDelta>) =>
+  new ProcessorDriver(new ResultsProcessor({ definitions, maxBreakdownValues, punctuateIntervalMs: 1_000 }), [RESULTS_STORE, BREAKDOWNS_STORE, SERIES_STORE], from);
 
 describe('ResultsProcessor', () => {
   it('publishes metric figures with rates and means, and the statistics once two variants have persons', () => {
@@ -123,5 +123,19 @@ describe('ResultsProcessor > punctuation', () => {
     const published = resultsOf(await results.punctuate('wall-clock', Date.now()));
     expect(published).toEqual([expect.objectContaining({ experiment_id: 'exp', version: 3, status: 'collecting', status_reason: expect.stringMatching(/^minimum persons per variant \(5000\) not reached/) as unknown })]);
     expect(await results.punctuate('wall-clock', Date.now())).toEqual([]);
+  });
+
+  it('re-evaluates, after a restart, an experiment whose definition changed while it was down', async () => {
+    const before = catalog();
+    defineExp(before, { min_persons_per_variant: 100 });
+    const stopped = driver(before);
+    stopped.pipe('exp', delta('control', 1000, 100), T0);
+    stopped.pipe('exp', delta('treatment', 1000, 300), T0 + 1);
+
+    // The new instance reads the definitions afresh (its catalog version means nothing to the old one's).
+    const after = catalog();
+    defineExp(after, { min_persons_per_variant: 5000 });
+    const restarted = driver(after, 20, stopped);
+    expect(resultsOf(await restarted.punctuate('wall-clock', Date.now()))).toEqual([expect.objectContaining({ experiment_id: 'exp', version: 3, status: 'collecting' })]);
   });
 });

@@ -13,11 +13,13 @@ export class ProcessorDriver<V> {
   private prefetched = new Set<string>();
   private readonly schedules: Array<{ type: PunctuationType; punctuator: Punctuator; cancelled: boolean }> = [];
 
+  /** `from`: a driver whose stores this one starts with (a restart: a new processor over the committed state). */
   constructor(
     private readonly processor: Processor<V>,
     storeNames: string[],
+    from?: ProcessorDriver<V>,
   ) {
-    for (const name of storeNames) this.stores.set(name, new Map());
+    for (const name of storeNames) this.stores.set(name, new Map(from?.stores.get(name)));
     processor.init?.({
       applicationId: 'test',
       taskId: '0_0',
