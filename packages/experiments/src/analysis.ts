@@ -1,8 +1,7 @@
-import type { DefinitionsCatalog } from '@abtest/definitions';
+import type { DefinitionsCatalog, ExperimentDefinition } from '@abtest/definitions';
 import { analyzeExperiment, StatsInputError, type ExperimentConfig, type ExperimentResults as ExperimentAnalysis } from '@abtest/stats';
 import { clean } from './delta';
 import type { ExperimentState } from './results';
-
 
 /** Variants the statistics compare: the definition's, else every variant with persons (equal weights). */
 function variantsOf(state: ExperimentState, definitions: DefinitionsCatalog): { variants: ExperimentConfig['variants']; control: string } | undefined {
@@ -13,6 +12,11 @@ function variantsOf(state: ExperimentState, definitions: DefinitionsCatalog): { 
     .sort((a, b) => a.localeCompare(b));
   if (seen.length < 2) return undefined;
   return { variants: seen.map((id) => ({ id, weight: 1 })), control: seen.includes('control') ? 'control' : (seen[0] as string) };
+}
+
+/** When the experiment's runtime starts: the definition's start time, else its first exposure, else now. */
+export function startTimeOf(state: ExperimentState, definition: ExperimentDefinition | undefined, now: number): number {
+  return definition?.start_time ?? state.started_at ?? now;
 }
 
 /**
@@ -43,7 +47,7 @@ export function analyze(state: ExperimentState, definitions: DefinitionsCatalog,
     variants: arms.variants,
     controlVariantId: arms.control,
     metrics: metrics.map((m) => ({ id: m.id, type: m.type, inverse: m.inverse, role: roles.get(m.id) ?? 'secondary' })),
-    startTime: definition?.start_time ?? state.started_at ?? now,
+    startTime: startTimeOf(state, definition, now),
     ...(definition && {
       alpha: definition.alpha,
       sequentialTuningParameter: definition.sequential_tuning_parameter,

@@ -14,8 +14,8 @@ function catalog(): DefinitionsCatalog {
 }
 
 /** n persons in `variant`, `converted` of them converted, all in one breakdown value and hour. */
-function delta(variant: string, n: number, converted: number, os = 'iOS'): ExperimentDelta {
-  const d = emptyDelta('exp', 'Checkout');
+function delta(variant: string, n: number, converted: number, os = 'iOS', experimentId = 'exp'): ExperimentDelta {
+  const d = emptyDelta(experimentId, 'Checkout');
   const metrics = { signup: { persons_converted: converted, event_count: converted, sum: converted, sum_squares: converted } };
   d.started_at = T0;
   d.metric_types.signup = 'conversion';
@@ -25,8 +25,8 @@ function delta(variant: string, n: number, converted: number, os = 'iOS'): Exper
   return d;
 }
 
-const driver = (definitions = catalog(), maxBreakdownValues = 20) =>
-  new ProcessorDriver(new ResultsProcessor({ definitions, maxBreakdownValues }), [RESULTS_STORE, BREAKDOWNS_STORE, SERIES_STORE]);
+const driver = (definitions = catalog(), maxBreakdownValues = 20, from?: ProcessorDriver<ExperimentDelta>) =>
+  new ProcessorDriver(new ResultsProcessor({ definitions, maxBreakdownValues, punctuateIntervalMs: 1_000 }), [RESULTS_STORE, BREAKDOWNS_STORE, SERIES_STORE], from);
 
 describe('ResultsProcessor', () => {
   it('publishes metric figures with rates and means, and the statistics once two variants have persons', () => {
@@ -83,5 +83,59 @@ describe('ResultsProcessor', () => {
     const results = driver(new DefinitionsCatalog());
     const record = results.pipe('exp', delta('control', 10, 0), T0).find((o) => o.child === RESULTS_SINK)?.value as ExperimentResults;
     expect(record.status_reason).toMatch(/no metric applies/);
+  });
+});
+
+describe('ResultsProcessor > punctuation', () => {
+  const resultsOf = (outputs: Array<{ child?: string; value: unknown }>) => outputs.filter((o) => o.child === RESULTS_SINK).map((o) => o.value as ExperimentResults);
+  const defineExp = (definitions: DefinitionsCatalog, fields: Record<string, unknown>) =>
+    definitions.apply('experiment|exp', JSON.stringify({ id: 'exp', variants: [{ id: 'control' }, { id: 'treatment' }], primary_metrics: ['signup'], ...fields }));
+
+  it('turns collecting into significant once the minimum runtime has passed, with no new delta, and publishes that once', async () => {
+    const definitions = catalog();
+    const start = Date.now();
+    defineExp(definitions, { start_time: start, min_runtime_ms: 60_000 });
+    const results = driver(definitions);
+    results.pipe('exp', delta('control', 1000, 100), T0);
+    const [collecting] = resultsOf(results.pipe('exp', delta('treatment', 1000, 300), T0 + 1));
+    expect(collecting).toMatchObject({ version: 2, status: 'collecting', status_reason: expect.stringMatching(/^minimum runtime not reached/) as unknown });
+
+    expect(await results.punctuate('wall-clock', start + 59_999)).toEqual([]);
+    const published = resultsOf(await results.punctuate('wall-clock', start + 60_000));
+    expect(published).toEqual([expect.objectContaining({ version: 3, updated_at: start + 60_000, status: 'significant' })]);
+    expect(published[0]?.analysis?.significant_result).toMatchObject({ variant_id: 'treatment', metric_id: 'signup', outcome: 'winner' });
+    expect(results.stores.get(RESULTS_STORE)?.get('exp')).toMatchObject({ version: 3 });
+    // Nothing changed since: nothing is published again.
+    expect(await results.punctuate('wall-clock', start + 120_000)).toEqual([]);
+  });
+
+  it('re-evaluates an experiment whose definition changed, and only that one', async () => {
+    const definitions = catalog();
+    defineExp(definitions, { min_persons_per_variant: 100 });
+    const results = driver(definitions);
+    results.pipe('exp', delta('control', 1000, 100), T0);
+    results.pipe('other', delta('control', 10, 1, 'iOS', 'other'), T0);
+    expect(resultsOf(results.pipe('exp', delta('treatment', 1000, 300), T0 + 1))[0]?.status).toBe('significant');
+    // The first punctuation after start compares every experiment's definitions: none changed.
+    expect(await results.punctuate('wall-clock', Date.now())).toEqual([]);
+
+    defineExp(definitions, { min_persons_per_variant: 5000 });
+    const published = resultsOf(await results.punctuate('wall-clock', Date.now()));
+    expect(published).toEqual([expect.objectContaining({ experiment_id: 'exp', version: 3, status: 'collecting', status_reason: expect.stringMatching(/^minimum persons per variant \(5000\) not reached/) as unknown })]);
+    expect(await results.punctuate('wall-clock', Date.now())).toEqual([]);
+  });
+
+  it('re-evaluates, after a restart, an experiment whose definition changed while it was down', async () => {
+    const before = catalog();
+    defineExp(before, { min_persons_per_variant: 100 });
+    const stopped = driver(before);
+    stopped.pipe('exp', delta('control', 1000, 100), T0);
+    stopped.pipe('exp', delta('treatment', 1000, 300), T0 + 1);
+
+    // The new instance reads the definitions afresh (its catalog version means nothing to the old one's).
+    const after = catalog();
+    defineExp(after, { min_persons_per_variant: 5000 });
+    const restarted = driver(after, 20, stopped);
+    expect(resultsOf(await restarted.punctuate('wall-clock', Date.now()))).toEqual([expect.objectContaining({ experiment_id: 'exp', version: 3, status: 'collecting' })]);
   });
 });

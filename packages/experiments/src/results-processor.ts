@@ -4,6 +4,7 @@ import type { KeyValueStore, Processor, ProcessorContext, StoreKey, StreamRecord
 import { analyze } from './analysis';
 import { DAY_MS, SEPARATOR, type CellDelta, type ExperimentDelta, type SeriesCellDelta } from './delta';
 import { addToState, emptyState, OTHER_VALUE, metricIdsOf, toBreakdown, toResults, toSeries, type CellsState, type ExperimentState } from './results';
+import { definitionsDigest, emptyIndex, INDEX_KEY, indexEntry, sameEntry, type ResultsIndex } from './results-index';
 
 export const RESULTS_STORE = 'results';
 export const BREAKDOWNS_STORE = 'breakdowns';
@@ -19,6 +20,8 @@ export interface ResultsOptions {
   definitions: DefinitionsCatalog;
   /** Distinct values kept per breakdown dimension; later ones are grouped as `other`. */
   maxBreakdownValues: number;
+  /** How often (wall-clock) experiments are re-evaluated without events: minimum runtime reached, definitions changed. */
+  punctuateIntervalMs: number;
 }
 
 const parseCellKey = (key: string): string[] => key.split(SEPARATOR);
@@ -28,12 +31,22 @@ const parseCellKey = (key: string): string[] => key.split(SEPARATOR);
  * its breakdown cells and its series buckets, recomputes the statistics and
  * forwards the three kinds of record to their sinks (each keeps the newest
  * per key until the next commit).
+ *
+ * Status also moves without events: a wall-clock punctuation re-analyses the
+ * task's experiments whose minimum runtime has ended since their last
+ * analysis, and those whose definitions changed, and publishes a new version
+ * of each (results-index.ts keeps what it needs in the results store).
  */
 export class ResultsProcessor implements Processor<ExperimentDelta> {
   private context!: ProcessorContext;
   private results!: KeyValueStore<ExperimentState>;
   private breakdowns!: KeyValueStore<CellsState<CellDelta>>;
   private series!: KeyValueStore<CellsState<SeriesCellDelta>>;
+  private indexStore!: KeyValueStore<ResultsIndex>;
+  /** The index as this batch or punctuation changed it; written once at its end. */
+  private changedIndex: ResultsIndex | undefined;
+  /** The catalog version the last punctuation compared definitions at; none yet after init (restart included). */
+  private definitionsVersion: number | undefined;
 
   constructor(private readonly options: ResultsOptions) {}
 
@@ -42,12 +55,14 @@ export class ResultsProcessor implements Processor<ExperimentDelta> {
     this.results = context.getStateStore(RESULTS_STORE);
     this.breakdowns = context.getStateStore(BREAKDOWNS_STORE);
     this.series = context.getStateStore(SERIES_STORE);
+    this.indexStore = context.getStateStore(RESULTS_STORE);
+    context.schedule(this.options.punctuateIntervalMs, 'wall-clock', (now) => this.reevaluate(now));
   }
 
   prefetch(record: StreamRecord<ExperimentDelta>): StoreKey[] {
     const delta = record.value;
     const id = delta.experiment_id;
-    const keys: StoreKey[] = [{ store: RESULTS_STORE, key: id }];
+    const keys: StoreKey[] = [{ store: RESULTS_STORE, key: id }, { store: RESULTS_STORE, key: INDEX_KEY }];
     for (const cell of Object.keys(delta.breakdowns)) {
       const [dimension, value] = parseCellKey(cell) as [string, string];
       keys.push({ store: BREAKDOWNS_STORE, key: breakdownKey(id, dimension, value) }, { store: BREAKDOWNS_STORE, key: breakdownKey(id, dimension, OTHER_VALUE) });
@@ -65,14 +80,60 @@ export class ResultsProcessor implements Processor<ExperimentDelta> {
     const current = this.results.get(delta.experiment_id) ?? emptyState(delta.experiment_id, delta.experiment_name);
     const state = addToState(structuredClone(current), delta);
     state.version = current.version + 1;
-    state.updated_at = now;
     this.updateBreakdowns(state, delta, now);
     this.updateSeries(state, delta, now);
+    this.publish(state, now);
+  }
+
+  endBatch(): void {
+    this.writeIndex();
+  }
+
+  /** The punctuator: re-analyses the experiments that time or a definition change may have moved. */
+  private async reevaluate(now: number): Promise<void> {
+    await this.context.prefetch([{ store: RESULTS_STORE, key: INDEX_KEY }]);
+    const index = this.indexStore.get(INDEX_KEY);
+    if (!index) return;
+    const { definitions } = this.options;
+    const definitionsChanged = definitions.version !== this.definitionsVersion;
+    this.definitionsVersion = definitions.version;
+    const due = Object.entries(index.experiments)
+      .filter(([id, entry]) => (entry.due_at !== null && entry.due_at <= now) || (definitionsChanged && entry.definitions !== definitionsDigest(id, definitions)))
+      .map(([id]) => id);
+    if (due.length === 0) return;
+    await this.context.prefetch(due.map((key) => ({ store: RESULTS_STORE, key })));
+    for (const id of due) {
+      const current = this.results.get(id);
+      if (!current) continue;
+      const state = structuredClone(current);
+      state.version = current.version + 1;
+      this.publish(state, now);
+    }
+    this.writeIndex();
+  }
+
+  /** Analyses the state at `now`, stores it and publishes its results record. */
+  private publish(state: ExperimentState, now: number): void {
+    state.updated_at = now;
     const { analysis, note } = analyze(state, this.options.definitions, now);
     state.analysis = analysis;
     state.analysis_note = note;
-    this.results.put(delta.experiment_id, state);
-    this.context.forward({ key: delta.experiment_id, value: toResults(state, this.options.definitions) }, RESULTS_SINK);
+    this.results.put(state.experiment_id, state);
+    this.context.forward({ key: state.experiment_id, value: toResults(state, this.options.definitions) }, RESULTS_SINK);
+    this.updateIndex(state, now);
+  }
+
+  private updateIndex(state: ExperimentState, now: number): void {
+    const entry = indexEntry(state, this.options.definitions, now);
+    const index = this.changedIndex ?? this.indexStore.get(INDEX_KEY);
+    if (sameEntry(index?.experiments[state.experiment_id], entry)) return;
+    this.changedIndex ??= structuredClone(index ?? emptyIndex());
+    this.changedIndex.experiments[state.experiment_id] = entry;
+  }
+
+  private writeIndex(): void {
+    if (this.changedIndex) this.indexStore.put(INDEX_KEY, this.changedIndex);
+    this.changedIndex = undefined;
   }
 
   private updateBreakdowns(state: ExperimentState, delta: ExperimentDelta, now: number): void {

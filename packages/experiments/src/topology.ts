@@ -23,6 +23,8 @@ export interface ExperimentTopologyOptions {
   dimensions?: string[];
   /** Distinct values per breakdown dimension before the rest is `other`. Default 20. */
   maxBreakdownValues?: number;
+  /** How often (wall-clock) the results stage re-evaluates experiments without events. Default 1000. */
+  punctuateIntervalMs?: number;
   /** The experiment and metric definitions, followed live (a global table). */
   definitions: DefinitionsCatalog;
   /** Encoders of the three output topics (Avro with the schema registry); JSON by default. */
@@ -34,6 +36,7 @@ export const TOPOLOGY_DEFAULTS = {
   graceMs: 3_600_000,
   dimensions: ['context.os.name', 'context.device.type', 'traits.plan'],
   maxBreakdownValues: 20,
+  punctuateIntervalMs: 1_000,
 } as const;
 
 const json: Serializer = (value) => JSON.stringify(value);
@@ -50,7 +53,7 @@ const sumDeltas = (previous: unknown, next: unknown): unknown => mergeDelta(prev
  */
 export function buildExperimentTopology(options: ExperimentTopologyOptions): Topology {
   const { definitions } = options;
-  const { dedupWindowMs, graceMs, maxBreakdownValues } = { ...TOPOLOGY_DEFAULTS, ...options };
+  const { dedupWindowMs, graceMs, maxBreakdownValues, punctuateIntervalMs } = { ...TOPOLOGY_DEFAULTS, ...options };
   const dimensions = options.dimensions ?? [...TOPOLOGY_DEFAULTS.dimensions];
   const serializers = options.serializers ?? { results: json, breakdowns: json, series: json };
   const topics = resultsTopics(options.resultsTopic, { breakdowns: options.breakdownsTopic, series: options.seriesTopic });
@@ -67,7 +70,7 @@ export function buildExperimentTopology(options: ExperimentTopologyOptions): Top
     .addProcessor(TO_ATTRIBUTION, () => new AttributionProcessor({ definitions, graceMs, dimensions }), 'ingest', 'by-person')
     .addStateStore({ name: PERSONS_STORE }, TO_ATTRIBUTION)
     .addRepartition('by-experiment', [TO_ATTRIBUTION], sumDeltas)
-    .addProcessor('results', () => new ResultsProcessor({ definitions, maxBreakdownValues }), 'by-experiment')
+    .addProcessor('results', () => new ResultsProcessor({ definitions, maxBreakdownValues, punctuateIntervalMs }), 'by-experiment')
     .addStateStore({ name: RESULTS_STORE }, 'results')
     .addStateStore({ name: BREAKDOWNS_STORE }, 'results')
     .addStateStore({ name: SERIES_STORE }, 'results')

@@ -1,6 +1,7 @@
 export { KafkaStreams, type StreamsState } from './kafka-streams';
 export { TopologyBuilder, changelogTopic, repartitionTopic, type Topology, type StoreDefinition, type Serializer, type Deserializer } from './topology';
 export type { Processor, ProcessorContext, ProcessorSupplier, KeyValueStore } from './processor';
+export type { Cancellable, PunctuationType, Punctuator } from './punctuation';
 export type { StreamRecord, OutputRecord, StoreKey } from './record';
 export type { StreamsConfig } from './config';
 export type { Logger } from './logger';

@@ -1,7 +1,7 @@
 import { createTopicsWithLeaders, metadataOfNewTopics } from '@abtest/kafka-io';
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { TopologyError } from './errors';
-import { MAX_SEND_BYTES } from './task';
+import { MAX_SEND_BYTES } from './commit-chunks';
 import { changelogTopic, type StoreDefinition, type Subtopology, type Topology } from './topology';
 
 /** Internal topics accept a commit's largest produce request (MAX_SEND_BYTES) as one batch. */

@@ -25,6 +25,13 @@ function partitionOfKey(key: string, partitions: number): number {
 /** Backoff between attempts to re-initialize a failed task. */
 const RECOVERY_BACKOFF_MS = 200;
 const RECOVERY_BACKOFF_MAX_MS = 5_000;
+/**
+ * Period of the timer that starts due commits and runs due wall-clock
+ * punctuations: a quarter of the commit interval, within these bounds (a
+ * punctuation fires at most TICK_MAX_MS late; a tick is a loop over the tasks).
+ */
+const TICK_MIN_MS = 10;
+const TICK_MAX_MS = 100;
 /** Larger fetches mean fewer, larger batches: each costs a fixed number of Redis round trips. */
 const FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 
@@ -33,6 +40,8 @@ interface TaskSlot {
   /** Settles when the task's stores are restored and it may process. */
   ready: Promise<void>;
   isReady: boolean;
+  /** The timer queued work on the task that has not run yet: it queues no more meanwhile. */
+  ticking: boolean;
 }
 
 /**
@@ -151,7 +160,7 @@ export class KafkaStreams {
       partitionsConsumedConcurrently: this.topology.subtopologies.reduce((sum, s) => sum + (this.partitionCounts.get(s.id) ?? 0) * s.sourceTopics.length, 0),
       eachBatch: (payload) => this.onBatch(payload.batch, payload),
     });
-    this.commitTimer = setInterval(() => void this.commitDueTasks(), Math.max(10, Math.floor(this.settings.commitIntervalMs / 4)));
+    this.commitTimer = setInterval(() => this.tick(), Math.min(TICK_MAX_MS, Math.max(TICK_MIN_MS, Math.floor(this.settings.commitIntervalMs / 4))));
   }
 
   /** Graceful shutdown: finish the batch in hand, commit every task, leave the group. */
@@ -240,7 +249,7 @@ export class KafkaStreams {
       },
     });
     this.metrics.tasksRestoring.inc();
-    const slot: TaskSlot = { task, isReady: false, ready: Promise.resolve() };
+    const slot: TaskSlot = { task, isReady: false, ready: Promise.resolve(), ticking: false };
     slot.ready = task.serialize(() => task.initialize()).then(
       () => {
         slot.isReady = true;
@@ -273,6 +282,8 @@ export class KafkaStreams {
       await task.serialize(async () => {
         const processed = await task.process(batch.topic, batch.messages, batch.partition);
         this.metrics.recordsProcessed.inc({ subtopology: task.id.split('_')[0] }, processed);
+        // Stream time may have moved: stream-time punctuations are due now, not at the next tick.
+        this.metrics.punctuations.inc(await task.punctuate());
         // Backpressure: processing may run ahead of the commit in flight by one more commit's worth.
         if (task.pendingChanges >= 2 * this.settings.maxPendingChanges) await task.commitInFlight;
         if (task.commitDue(this.settings.commitIntervalMs, this.settings.maxPendingChanges)) this.startCommit(slot, batch.topic);
@@ -305,13 +316,29 @@ export class KafkaStreams {
     );
   }
 
-  private async commitDueTasks(): Promise<void> {
+  /**
+   * The runtime's timer: runs the wall-clock punctuations that are due and
+   * starts the commits that are due, without traffic too. Each task's work is
+   * queued behind its batches (serialize); a task whose earlier tick has not
+   * run yet is skipped, so a slow task never piles up ticks.
+   */
+  private tick(): void {
+    const now = Date.now();
     for (const [id, slot] of this.tasks) {
-      if (!slot.isReady || !slot.task.commitDue(this.settings.commitIntervalMs, this.settings.maxPendingChanges)) continue;
+      const { task } = slot;
+      if (!slot.isReady || slot.ticking) continue;
+      if (!task.punctuationDue(now) && !task.commitDue(this.settings.commitIntervalMs, this.settings.maxPendingChanges, now)) continue;
       const topic = this.topology.subtopologies[Number(id.split('_')[0])]?.sourceTopics[0] as string;
-      await slot.task.serialize(async () => {
-        if (slot.task.commitDue(this.settings.commitIntervalMs, this.settings.maxPendingChanges)) this.startCommit(slot, topic);
-      });
+      slot.ticking = true;
+      task
+        .serialize(async () => {
+          slot.ticking = false;
+          // Revoked or recovering meanwhile: the task is closed or being replaced.
+          if (this.tasks.get(id) !== slot) return;
+          this.metrics.punctuations.inc(await task.punctuate());
+          if (task.commitDue(this.settings.commitIntervalMs, this.settings.maxPendingChanges)) this.startCommit(slot, topic);
+        })
+        .catch((error: unknown) => void this.recover(slot, topic, error));
     }
   }
 

@@ -11,6 +11,7 @@ export function createStreamsMetrics(registry: Registry | undefined) {
     lag: new Gauge({ name: 'streams_consumer_lag', help: 'Records behind the partition end, per source topic and partition', labelNames: ['topic', 'partition'], registers }),
     restoredRecords: new Counter({ name: 'streams_restored_records_total', help: 'Changelog records replayed into Redis, by store', labelNames: ['store'], registers }),
     tasksRestoring: new Gauge({ name: 'streams_tasks_restoring', help: 'Tasks whose stores are being restored', registers }),
+    punctuations: new Counter({ name: 'streams_punctuations_total', help: 'Punctuators run (context.schedule)', registers }),
     taskRecoveries: new Counter({ name: 'streams_task_recoveries_total', help: 'Tasks re-initialized after a failure, by reason', labelNames: ['reason'], registers }),
   };
 }

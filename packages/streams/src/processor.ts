@@ -1,3 +1,4 @@
+import type { Cancellable, PunctuationType, Punctuator } from './punctuation';
 import type { OutputRecord, StoreKey, StreamRecord } from './record';
 
 /** A key-value state store as processors see it during one batch. */
@@ -19,6 +20,22 @@ export interface ProcessorContext {
    * name throws a StreamsError.
    */
   forward<V>(record: OutputRecord<V>, childName?: string): void;
+  /**
+   * Kafka Streams' `schedule`: calls `punctuator` every `intervalMs` of wall-clock
+   * time (also without traffic) or of stream time (the largest record timestamp
+   * the task has processed). It runs in the task's serialized work, never during
+   * a batch or as a commit starts; what it puts into stores and forwards goes
+   * through the rest of the sub-topology and into the task's next commit (one
+   * Kafka transaction, as a batch's). A throw fails the task like a failed batch.
+   * The schedule belongs to this processor: it ends with cancel() or when the
+   * task closes; a re-initialized task's new processors schedule again in init().
+   */
+  schedule(intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable;
+  /**
+   * Loads store keys before a punctuator reads them (stores are read
+   * synchronously from what was loaded); records get theirs from prefetch(record).
+   */
+  prefetch(keys: StoreKey[]): Promise<void>;
 }
 
 /**

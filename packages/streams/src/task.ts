@@ -1,8 +1,10 @@
-import type { Admin, Kafka, KafkaMessage, Message, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
+import { chunkBySize } from './commit-chunks';
 import { StateLostError, StreamsError } from './errors';
 import { forwardTargets } from './forwarding';
 import type { Logger } from './logger';
 import type { Processor, ProcessorContext } from './processor';
+import { PunctuationSchedule, type DuePunctuation } from './punctuation';
 import type { OutputRecord, StoreKey, StreamRecord } from './record';
 import { changelogRecords } from './changelog-records';
 import { restoreStores, type StateRestoreListener } from './restorer';
@@ -10,18 +12,6 @@ import { taskIdOf } from './task-assignor';
 import type { StoreChange, TaskState } from './task-state';
 import { CHANGELOG_SUFFIX, changelogTopic, type SinkNode, type Subtopology, type Topology } from './topology';
 
-/**
- * Bounds of one produce request of a commit. kafkajs writes one record batch
- * per partition and request, and the broker checks each batch against the
- * topic's max.message.bytes (internal topics allow INTERNAL_TOPIC_MAX_MESSAGE_BYTES).
- * The record bound was 1,000 while kafkajs grouped a send by partition in
- * quadratic time (fixed in patches/kafkajs+2.2.4.patch); the byte bound now
- * decides for most commits.
- */
-export const MAX_SEND_BYTES = 1024 * 1024;
-const MAX_SEND_RECORDS = 10_000;
-/** Per-record overhead estimate on top of key and value bytes. */
-const RECORD_OVERHEAD_BYTES = 32;
 
 export interface TaskDependencies {
   topology: Topology;
@@ -56,6 +46,9 @@ export class StreamTask {
   readonly processedNext = new Map<string, bigint>();
   private producer: Producer | undefined;
   private readonly processors = new Map<string, Processor>();
+  private readonly punctuations = new PunctuationSchedule();
+  /** Largest timestamp of the records processed since the task was initialized (Kafka Streams' stream time). */
+  private streamTime: number | undefined;
   private readonly outputs = new Map<string, OutputRecord[]>();
   private readonly merged = new Map<string, Map<string, OutputRecord>>();
   private dirty = false;
@@ -167,6 +160,15 @@ export class StreamTask {
         inputs.set(node.name, fresh.map((m) => toStreamRecord(m, topic, partition, node.deserialize)));
       }
     }
+    await this.runNodes(inputs);
+    for (const message of fresh) this.streamTime = Math.max(this.streamTime ?? Number.NEGATIVE_INFINITY, Number(message.timestamp));
+    this.processedNext.set(topic, BigInt((fresh[fresh.length - 1] as KafkaMessage).offset) + 1n);
+    this.dirty = true;
+    return fresh.length;
+  }
+
+  /** Runs every node that has input, in topological order: what a node forwards is its children's input. */
+  private async runNodes(inputs: Map<string, StreamRecord[]>): Promise<void> {
     for (const node of this.deps.subtopology.nodes) {
       const records = inputs.get(node.name) ?? [];
       if (records.length === 0) continue;
@@ -178,9 +180,46 @@ export class StreamTask {
         for (const record of records) this.emit(node, record);
       }
     }
-    this.processedNext.set(topic, BigInt((fresh[fresh.length - 1] as KafkaMessage).offset) + 1n);
-    this.dirty = true;
-    return fresh.length;
+  }
+
+  /** Whether a punctuation is due now (the runtime's timer asks before queueing work on the task). */
+  punctuationDue(now = Date.now()): boolean {
+    return this.failure === undefined && this.punctuations.isDue(now, this.streamTime);
+  }
+
+  /**
+   * Runs the punctuators that are due (Kafka Streams' punctuate), each like a
+   * batch: its store writes and forwards, and what the rest of the
+   * sub-topology makes of them, join the pending state and outputs, committed
+   * with the next commit (input offsets unchanged). Must be called between
+   * batches (inside serialize). A failed task runs none; a throw fails it.
+   */
+  async punctuate(now = Date.now()): Promise<number> {
+    if (this.failure !== undefined) return 0;
+    const due = this.punctuations.takeDue(now, this.streamTime);
+    let ran = 0;
+    try {
+      for (const punctuation of due) {
+        // An earlier punctuator of this round may have cancelled it.
+        if (punctuation.punctuation.cancelled) continue;
+        await this.runPunctuator(punctuation);
+        ran += 1;
+      }
+    } catch (error) {
+      this.failure = error;
+      throw error;
+    }
+    if (this.deps.state.pendingChangeCount > 0 || this.outputs.size > 0 || this.merged.size > 0) this.dirty = true;
+    return ran;
+  }
+
+  private async runPunctuator({ punctuation, timestamp }: DuePunctuation): Promise<void> {
+    this.deps.state.beginBatch();
+    const inputs = new Map<string, StreamRecord[]>();
+    this.currentForward = this.forwarder(punctuation.processor, inputs);
+    this.currentTimestamp = timestamp;
+    await punctuation.punctuator(timestamp);
+    await this.runNodes(inputs);
   }
 
   commitDue(commitIntervalMs: number, maxPendingChanges: number, now = Date.now()): boolean {
@@ -254,6 +293,7 @@ export class StreamTask {
   }
 
   async close(): Promise<void> {
+    this.punctuations.clear();
     for (const processor of this.processors.values()) processor.close?.();
     this.processors.clear();
     this.deps.state.reset();
@@ -269,17 +309,22 @@ export class StreamTask {
       for (const record of records) wanted.push(...processor.prefetch(record));
       await this.deps.state.prefetch(wanted);
     }
-    const children = this.deps.topology.children(name);
-    this.currentForward = (record, childName) => {
-      const targets = forwardTargets(name, children, childName);
-      const forwarded: StreamRecord = { key: record.key, value: record.value, timestamp: record.timestamp ?? this.currentTimestamp, headers: record.headers ?? {}, topic: '', partition: this.partition, offset: '-1' };
-      for (const child of targets) appendAll(inputs, child.name, [forwarded]);
-    };
+    this.currentForward = this.forwarder(name, inputs);
     for (const record of records) {
       this.currentTimestamp = record.timestamp;
       processor.process(record);
     }
     processor.endBatch?.();
+  }
+
+  /** Forwards of processor `name` become its children's input (stamped with the current record's or punctuation's time). */
+  private forwarder(name: string, inputs: Map<string, StreamRecord[]>): (record: OutputRecord, childName?: string) => void {
+    const children = this.deps.topology.children(name);
+    return (record, childName) => {
+      const targets = forwardTargets(name, children, childName);
+      const forwarded: StreamRecord = { key: record.key, value: record.value, timestamp: record.timestamp ?? this.currentTimestamp, headers: record.headers ?? {}, topic: '', partition: this.partition, offset: '-1' };
+      for (const child of targets) appendAll(inputs, child.name, [forwarded]);
+    };
   }
 
   private currentForward: (record: OutputRecord, childName?: string) => void = () => undefined;
@@ -296,6 +341,8 @@ export class StreamTask {
         return this.deps.state.store(name);
       },
       forward: (record, childName) => this.currentForward(record, childName),
+      schedule: (intervalMs, type, punctuator) => this.punctuations.add(processorName, intervalMs, type, punctuator, Date.now()),
+      prefetch: (keys) => this.deps.state.prefetch(keys),
     };
   }
 
@@ -369,33 +416,6 @@ export class StreamTask {
     }
   }
 }
-
-/** Splits the commit's records into produce requests of at most MAX_SEND_BYTES and MAX_SEND_RECORDS. */
-function chunkBySize(topicMessages: TopicMessages[]): TopicMessages[][] {
-  const chunks: TopicMessages[][] = [];
-  let current: TopicMessages[] = [];
-  let bytes = 0;
-  let records = 0;
-  for (const { topic, messages } of topicMessages) {
-    let slice: Message[] = [];
-    for (const message of messages) {
-      const size = sizeOf(message.key) + sizeOf(message.value) + RECORD_OVERHEAD_BYTES;
-      if ((bytes + size > MAX_SEND_BYTES || records === MAX_SEND_RECORDS) && records > 0) {
-        if (slice.length > 0) current.push({ topic, messages: slice });
-        chunks.push(current);
-        [current, slice, bytes, records] = [[], [], 0, 0];
-      }
-      slice.push(message);
-      bytes += size;
-      records += 1;
-    }
-    if (slice.length > 0) current.push({ topic, messages: slice });
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
-const sizeOf = (value: Message['key'] | Message['value']): number => (value === null || value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length);
 
 function appendAll(inputs: Map<string, StreamRecord[]>, name: string, records: StreamRecord[]): void {
   const list = inputs.get(name);

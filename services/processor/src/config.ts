@@ -30,6 +30,8 @@ const schema = z.object({
   RESULTS_TOPIC_PARTITIONS: envPositiveInt(6),
   // Two sub-topologies each wait up to one interval: 250 ms keeps p99 freshness under 1 s (see README, Benchmark).
   COMMIT_INTERVAL_MS: envPositiveInt(250),
+  // How late a status that time alone changes (minimum runtime reached) or a definition change shows, at most.
+  PUNCTUATE_INTERVAL_MS: envPositiveInt(1_000),
   SESSION_TIMEOUT_MS: envPositiveInt(30_000),
   DEDUP_WINDOW_MS: envPositiveInt(7 * DAY_MS),
   // 0: any free port (tests running several instances).
@@ -59,6 +61,8 @@ export interface ProcessorConfig {
   eventsTopicPartitions: number;
   resultsTopicPartitions: number;
   commitIntervalMs: number;
+  /** How often the results stage re-evaluates experiments without events. */
+  punctuateIntervalMs: number;
   sessionTimeoutMs: number;
   dedupWindowMs: number;
   port: number;
@@ -91,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ProcessorConfig {
     eventsTopicPartitions: c.EVENTS_TOPIC_PARTITIONS,
     resultsTopicPartitions: c.RESULTS_TOPIC_PARTITIONS,
     commitIntervalMs: c.COMMIT_INTERVAL_MS,
+    punctuateIntervalMs: c.PUNCTUATE_INTERVAL_MS,
     sessionTimeoutMs: c.SESSION_TIMEOUT_MS,
     dedupWindowMs: c.DEDUP_WINDOW_MS,
     port: c.PROCESSOR_PORT,

@@ -140,6 +140,7 @@ async function createStreams(config: ProcessorConfig, { kafka, redis, logger, re
     graceMs: config.graceMs,
     dimensions: config.breakdownDimensions,
     maxBreakdownValues: config.maxBreakdownValues,
+    punctuateIntervalMs: config.punctuateIntervalMs,
     definitions,
     serializers: { results, breakdowns, series },
   });
