@@ -26,9 +26,10 @@ const COMMIT_INTERVAL_MS = 100;
 /**
  * How late past its due time a punctuation may run: the runtime's timer
  * period at most (100 ms, see packages/streams' Punctuation), plus event-loop
- * delays of a loaded test machine.
+ * delays of a loaded 2-core test machine (a task restoring, GC): once, in a
+ * run of several suites, 500 ms was not enough.
  */
-const PUNCTUATION_LATENESS_MS = 500;
+const PUNCTUATION_LATENESS_MS = 1_500;
 /** The killed instance's partitions move once the group expires its session. */
 const SESSION_TIMEOUT_MS = 6_000;
 /** Each wait's own deadline (start-up, delivery); the punctuation itself is held to PUNCTUATE_INTERVAL_MS. */
