@@ -39,3 +39,11 @@ export class NotPrefetchedError extends StreamsError {
     super(`store "${store}" key "${key}" was read but not prefetched: return it from the processor's prefetch()`);
   }
 }
+
+/** A task failed to initialize; retried while the task is assigned (the cause is kept). */
+export class TaskInitializationError extends StreamsError {
+  override readonly name = 'TaskInitializationError';
+  constructor(task: string, cause: unknown) {
+    super(`task of ${task} failed to initialize: ${cause instanceof Error ? cause.message : String(cause)}`, { retriable: true, cause });
+  }
+}

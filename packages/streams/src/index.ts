@@ -9,5 +9,5 @@ export type { StateRestoreListener } from './restorer';
 export { taskRecoveriesByReason } from './metrics';
 export { GlobalTable, type GlobalTableOptions } from './global-table';
 export { createStreamsPartitionAssigner, STREAMS_ASSIGNER_NAME, type StreamsAssignerOptions } from './partition-assigner';
-export { StreamsError, TopologyError, TaskFencedError, StateLostError, NotPrefetchedError } from './errors';
+export { StreamsError, TopologyError, TaskFencedError, StateLostError, NotPrefetchedError, TaskInitializationError } from './errors';
 export { TaskCorruptedError } from './task';

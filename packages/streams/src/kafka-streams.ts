@@ -2,7 +2,7 @@ import { retry } from '@abtest/retry';
 import { PartitionAssigners, Partitioners, type Admin, type Batch, type Consumer, type PartitionAssigner } from 'kafkajs';
 import { loadStateScripts, type StateScripts } from './commands';
 import { DEFAULTS, HEARTBEATS_PER_SESSION, type StreamsConfig } from './config';
-import { StreamsError, TaskFencedError } from './errors';
+import { StreamsError, TaskInitializationError } from './errors';
 import { createInternalTopics } from './internal-topics';
 import { taskKeys } from './keys';
 import { createStreamsMetrics, type StreamsMetrics } from './metrics';
@@ -378,38 +378,30 @@ export class KafkaStreams {
 
   /**
    * Initializes a task again with @abtest/retry's backoff until it works or
-   * the runtime stops: errors that say they are retriable, and errors that
-   * say nothing (a Redis or network failure), are tried again. One that says
-   * it is not retriable ends the runtime in ERROR (readiness fails and the
-   * orchestrator restarts the instance), as Kafka Streams' stream thread dies
-   * on a fatal error; a fenced task is simply left to its new owner.
+   * the task is no longer this instance's to run (revoked, or the runtime
+   * stopping). Every failure here is taken as retriable, whatever it says:
+   * while the task is assigned, its causes pass (Kafka or Redis down, a
+   * broker moving leaders, the previous owner fencing it back during a
+   * rebalance), as Kafka Streams keeps recovering a task it owns.
    */
   private async reinitialize(topic: string, partition: number): Promise<TaskSlot | undefined> {
     const stopped = () => this.state === 'PENDING_SHUTDOWN' || this.state === 'NOT_RUNNING' || !this.assignment[topic]?.includes(partition);
-    try {
-      return await retry(
-        async () => {
-          // Stopped, or revoked meanwhile (its new owner initializes it).
-          if (stopped()) return undefined;
-          const slot = this.slotFor(topic, partition);
-          // The runtime's own errors say whether they are retriable; Kafka's and Redis' failures here are worth another try.
-          await slot.ready.catch((error: unknown) => Promise.reject(error instanceof StreamsError ? error : new StreamsError(`task of ${topic}[${partition}] failed to initialize: ${String(error)}`, { retriable: true, cause: error })));
-          return slot;
-        },
-        {
-          initialDelayMs: RECOVERY_BACKOFF_MS,
-          maxDelayMs: RECOVERY_BACKOFF_MAX_MS,
-          retryUnknown: true,
-          onRetry: (err, attempt, delay) => this.config.logger.warn({ topic, partition, attempt, delay, err }, 'task re-initialization failed; retrying'),
-        },
-      );
-    } catch (err) {
-      if (err instanceof TaskFencedError || stopped()) return undefined;
-      this.config.logger.error({ topic, partition, err }, 'task re-initialization failed with an error that is not retriable: the runtime stops processing (state ERROR)');
-      this.state = 'ERROR';
-      return undefined;
-    }
+    return retry(
+      async () => {
+        // Stopped, or revoked meanwhile (its new owner initializes it).
+        if (stopped()) return undefined;
+        const slot = this.slotFor(topic, partition);
+        await slot.ready.catch((error: unknown) => Promise.reject(new TaskInitializationError(`${topic}[${partition}]`, error)));
+        return slot;
+      },
+      {
+        initialDelayMs: RECOVERY_BACKOFF_MS,
+        maxDelayMs: RECOVERY_BACKOFF_MAX_MS,
+        onRetry: (err, attempt, delay) => this.config.logger.warn({ topic, partition, attempt, delay, err }, 'task re-initialization failed; retrying'),
+      },
+    );
   }
+
 
 
   private async awaitWithHeartbeat(promise: Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
