@@ -31,21 +31,39 @@ export interface ResultsIndex {
 export const emptyIndex = (): ResultsIndex => ({ experiments: {} });
 
 /**
- * Digest of the experiment's definition, the metrics it reports and their
- * roles: what analyze() and toResults() read from the catalog.
+ * Digests of the experiment's definition, the metrics it reports and their
+ * roles: what analyze() and toResults() read from the catalog. Computed once
+ * per experiment and catalog version, not for every record published.
  */
-export function definitionsDigest(experimentId: string, definitions: DefinitionsCatalog): string {
-  const inputs = [definitions.experiment(experimentId) ?? null, definitions.metricsFor(experimentId), [...definitions.metricRoles(experimentId)]];
-  return createHash('sha1').update(JSON.stringify(inputs)).digest('base64');
+export class DefinitionsDigests {
+  private version: number | undefined;
+  private readonly digests = new Map<string, string>();
+
+  constructor(private readonly definitions: DefinitionsCatalog) {}
+
+  of(experimentId: string): string {
+    if (this.version !== this.definitions.version) {
+      this.digests.clear();
+      this.version = this.definitions.version;
+    }
+    let digest = this.digests.get(experimentId);
+    if (digest === undefined) {
+      const { definitions } = this;
+      const inputs = [definitions.experiment(experimentId) ?? null, definitions.metricsFor(experimentId), [...definitions.metricRoles(experimentId)]];
+      digest = createHash('sha1').update(JSON.stringify(inputs)).digest('base64');
+      this.digests.set(experimentId, digest);
+    }
+    return digest;
+  }
 }
 
 /** The index entry of an experiment whose state was just analysed at `now`. */
-export function indexEntry(state: ExperimentState, definitions: DefinitionsCatalog, now: number): IndexEntry {
+export function indexEntry(state: ExperimentState, definitions: DefinitionsCatalog, digests: DefinitionsDigests, now: number): IndexEntry {
   const definition = definitions.experiment(state.experiment_id);
   // Every gate that outranks the runtime (SRM, guardrails) is decided already; significance waits for it.
   const runtimeEndsAt = startTimeOf(state, definition, now) + (definition?.min_runtime_ms ?? 0);
   const waitsForRuntime = state.analysis?.status === 'collecting' && runtimeEndsAt > now;
-  return { due_at: waitsForRuntime ? runtimeEndsAt : null, definitions: definitionsDigest(state.experiment_id, definitions) };
+  return { due_at: waitsForRuntime ? runtimeEndsAt : null, definitions: digests.of(state.experiment_id) };
 }
 
 export const sameEntry = (a: IndexEntry | undefined, b: IndexEntry): boolean => a !== undefined && a.due_at === b.due_at && a.definitions === b.definitions;

@@ -4,7 +4,7 @@ import type { KeyValueStore, Processor, ProcessorContext, StoreKey, StreamRecord
 import { analyze } from './analysis';
 import { DAY_MS, SEPARATOR, type CellDelta, type ExperimentDelta, type SeriesCellDelta } from './delta';
 import { addToState, emptyState, OTHER_VALUE, metricIdsOf, toBreakdown, toResults, toSeries, type CellsState, type ExperimentState } from './results';
-import { definitionsDigest, emptyIndex, INDEX_KEY, indexEntry, sameEntry, type ResultsIndex } from './results-index';
+import { DefinitionsDigests, emptyIndex, INDEX_KEY, indexEntry, sameEntry, type ResultsIndex } from './results-index';
 
 export const RESULTS_STORE = 'results';
 export const BREAKDOWNS_STORE = 'breakdowns';
@@ -48,7 +48,11 @@ export class ResultsProcessor implements Processor<ExperimentDelta> {
   /** The catalog version the last punctuation compared definitions at; none yet after init (restart included). */
   private definitionsVersion: number | undefined;
 
-  constructor(private readonly options: ResultsOptions) {}
+  private readonly digests: DefinitionsDigests;
+
+  constructor(private readonly options: ResultsOptions) {
+    this.digests = new DefinitionsDigests(options.definitions);
+  }
 
   init(context: ProcessorContext): void {
     this.context = context;
@@ -98,7 +102,7 @@ export class ResultsProcessor implements Processor<ExperimentDelta> {
     const definitionsChanged = definitions.version !== this.definitionsVersion;
     this.definitionsVersion = definitions.version;
     const due = Object.entries(index.experiments)
-      .filter(([id, entry]) => (entry.due_at !== null && entry.due_at <= now) || (definitionsChanged && entry.definitions !== definitionsDigest(id, definitions)))
+      .filter(([id, entry]) => (entry.due_at !== null && entry.due_at <= now) || (definitionsChanged && entry.definitions !== this.digests.of(id)))
       .map(([id]) => id);
     if (due.length === 0) return;
     await this.context.prefetch(due.map((key) => ({ store: RESULTS_STORE, key })));
@@ -124,7 +128,7 @@ export class ResultsProcessor implements Processor<ExperimentDelta> {
   }
 
   private updateIndex(state: ExperimentState, now: number): void {
-    const entry = indexEntry(state, this.options.definitions, now);
+    const entry = indexEntry(state, this.options.definitions, this.digests, now);
     const index = this.changedIndex ?? this.indexStore.get(INDEX_KEY);
     if (sameEntry(index?.experiments[state.experiment_id], entry)) return;
     this.changedIndex ??= structuredClone(index ?? emptyIndex());
