@@ -1,5 +1,5 @@
 export { createKafka, CLIENT_RETRY, type KafkaLogger } from './client';
-export { assertKafkaJsPatched, KafkaJsUnpatchedError, KAFKAJS_PATCH_MARKERS } from './kafkajs-patches';
+export { assertKafkaJsPatched, KafkaJsUnpatchedError } from './kafkajs-patches';
 export {
   kafkaEnvShape,
   kafkaEnvSchema,

@@ -1,1 +1,1 @@
-export { retry, backoffDelay, retriableFlag, type RetryPolicy } from './retry';
+export { retry, type RetryPolicy } from './retry';

@@ -1,5 +1,5 @@
 export { MAX_EVENT_BYTES, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_MESSAGE_ID_LENGTH, MAX_ID_LENGTH, WEBHOOK_MAX_BATCH_EVENTS } from './limits';
-export { MAX_JSON_DEPTH, nestingDepth, tooDeepPath, stringifyDeep } from './json-depth';
+export { MAX_JSON_DEPTH, nestingDepth, tooDeepPath } from './json-depth';
 export { EXPERIMENT_VIEWED, EXPERIMENT_CLICKED } from './experiment-events';
 export {
   MESSAGE_TYPES,
