@@ -1,8 +1,7 @@
-import Redis from 'ioredis';
-import type { Admin, Kafka, Message } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { waitFor } from '@abtest/local-stack';
-import { createTopics, readTopic, testKafka, testStackEnv, uniqueName } from '@abtest/test-harness';
+import { createTopics, readTopic, uniqueName, useStackClients } from '@abtest/test-harness';
 import { KafkaStreams } from './kafka-streams';
 import type { Logger } from './logger';
 import type { KeyValueStore, Processor, ProcessorContext } from './processor';
@@ -79,24 +78,10 @@ function buildTopology(applicationId: string, topicA: string, topicB: string, re
 }
 
 describe('KafkaStreams > co-partitioned sub-topologies over two instances', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-    redis = new Redis(testStackEnv().redisUrl);
-  });
-
-  afterAll(async () => {
-    await admin.disconnect();
-    redis.disconnect();
-  });
+  const clients = useStackClients();
 
   async function produce(topic: string, messages: Message[]): Promise<void> {
-    const producer = kafka.producer({ idempotent: true });
+    const producer = clients.kafka.producer({ idempotent: true });
     await producer.connect();
     try {
       await producer.send({ topic, acks: -1, messages });
@@ -145,7 +130,7 @@ describe('KafkaStreams > co-partitioned sub-topologies over two instances', () =
   async function application(beforeCount?: (record: StreamRecord<Input>) => void): Promise<Application> {
     const applicationId = uniqueName('copartition-app');
     const [topicA, topicB, rejectsTopic] = [uniqueName('a'), uniqueName('b'), uniqueName('rejects')];
-    await createTopics(admin, [
+    await createTopics(clients.admin, [
       { topic: topicA, numPartitions: A_PARTITIONS },
       { topic: topicB, numPartitions: B_PARTITIONS },
       { topic: rejectsTopic, numPartitions: 1 },
@@ -157,12 +142,12 @@ describe('KafkaStreams > co-partitioned sub-topologies over two instances', () =
       topicB,
       rejectsTopic,
       topology,
-      instance: (metrics) => new KafkaStreams(topology, { kafka, redis, logger: silent, keyPrefix: `${applicationId}:`, commitIntervalMs: 200, sessionTimeoutMs: 6_000, metrics }),
+      instance: (metrics) => new KafkaStreams(topology, { kafka: clients.kafka, redis: clients.redis, logger: silent, keyPrefix: `${applicationId}:`, commitIntervalMs: 200, sessionTimeoutMs: 6_000, metrics }),
       cleanUp: async () => {
         const internal = [repartitionTopic(applicationId, 'by-key'), changelogTopic(applicationId, 'counts')];
-        await admin.deleteTopics({ topics: [topicA, topicB, rejectsTopic, ...internal] });
-        const keys = await redis.keys(`${applicationId}:*`);
-        if (keys.length > 0) await redis.del(...keys);
+        await clients.admin.deleteTopics({ topics: [topicA, topicB, rejectsTopic, ...internal] });
+        const keys = await clients.redis.keys(`${applicationId}:*`);
+        if (keys.length > 0) await clients.redis.del(...keys);
       },
     };
   }
@@ -183,7 +168,7 @@ describe('KafkaStreams > co-partitioned sub-topologies over two instances', () =
       await first.start();
       await waitFor(() => first.isReady(), { description: 'the first instance ready', timeoutMs: WAIT_MS });
       expect(first.assignedTasks()).toEqual(allTasks);
-      const repartitionMetadata = await admin.fetchTopicMetadata({ topics: [repartitionTopic(applicationId, 'by-key')] });
+      const repartitionMetadata = await clients.admin.fetchTopicMetadata({ topics: [repartitionTopic(applicationId, 'by-key')] });
       expect(repartitionMetadata.topics[0]?.partitions).toHaveLength(A_PARTITIONS);
       await produce(app.topicA, rounds[0]?.a ?? []);
       await produce(app.topicB, rounds[0]?.b ?? []);
@@ -208,7 +193,7 @@ describe('KafkaStreams > co-partitioned sub-topologies over two instances', () =
       const expected = expectedCounts(rounds);
       await waitForCounts(first, expected);
       const rejects = rounds.flatMap((r) => r.a).filter((m) => (JSON.parse(String(m.value)) as { bad: boolean }).bad).length;
-      const rejected = await readTopic(kafka, app.rejectsTopic, (records) => records.length >= rejects);
+      const rejected = await readTopic(clients.kafka, app.rejectsTopic, (records) => records.length >= rejects);
       expect(rejected).toHaveLength(rejects);
 
       // After both instances committed everything on close, nothing was counted twice.

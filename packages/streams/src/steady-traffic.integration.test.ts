@@ -1,8 +1,7 @@
-import Redis from 'ioredis';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { waitFor } from '@abtest/local-stack';
-import { createTopics, testKafka, testStackEnv, uniqueName } from '@abtest/test-harness';
+import { createTopics, uniqueName, useStackClients } from '@abtest/test-harness';
 import { KafkaStreams } from './kafka-streams';
 import { taskRecoveriesByReason } from './metrics';
 import type { Logger } from './logger';
@@ -141,26 +140,12 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
 }
 
 describe('KafkaStreams > under steady traffic', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-    redis = new Redis(testStackEnv().redisUrl);
-  });
-
-  afterAll(async () => {
-    await admin.disconnect();
-    redis.disconnect();
-  });
+  const clients = useStackClients();
 
   async function application() {
     const applicationId = uniqueName('steady-app');
     const topics = { events: uniqueName('events'), noise: uniqueName('noise') };
-    await createTopics(admin, [
+    await createTopics(clients.admin, [
       { topic: topics.events, numPartitions: EVENT_PARTITIONS },
       { topic: topics.noise, numPartitions: NOISE_PARTITIONS },
     ]);
@@ -168,13 +153,13 @@ describe('KafkaStreams > under steady traffic', () => {
     return {
       topics,
       instance: (metrics: Registry, config: Partial<StreamsConfig> = {}) =>
-        new KafkaStreams(topology, { kafka, redis, logger: silent, keyPrefix: `${applicationId}:`, commitIntervalMs: COMMIT_INTERVAL_MS, sessionTimeoutMs: 6_000, metrics, ...config }),
+        new KafkaStreams(topology, { kafka: clients.kafka, redis: clients.redis, logger: silent, keyPrefix: `${applicationId}:`, commitIntervalMs: COMMIT_INTERVAL_MS, sessionTimeoutMs: 6_000, metrics, ...config }),
       dropState: async () => {
-        const keys = await redis.keys(`${applicationId}:*`);
-        if (keys.length > 0) await redis.del(...keys);
+        const keys = await clients.redis.keys(`${applicationId}:*`);
+        if (keys.length > 0) await clients.redis.del(...keys);
       },
       cleanUp: async () => {
-        await admin.deleteTopics({ topics: [topics.events, topics.noise, changelogTopic(applicationId, 'seen'), changelogTopic(applicationId, 'counts')] });
+        await clients.admin.deleteTopics({ topics: [topics.events, topics.noise, changelogTopic(applicationId, 'seen'), changelogTopic(applicationId, 'counts')] });
       },
     };
   }
@@ -192,7 +177,7 @@ describe('KafkaStreams > under steady traffic', () => {
     try {
       await streams.start();
       await waitFor(() => streams.isReady(), { description: 'the instance ready', timeoutMs: WAIT_MS });
-      traffic = await Traffic.start(kafka, app.topics);
+      traffic = await Traffic.start(clients.kafka, app.topics);
       await waitFor(async () => (await sumOf(registry, 'streams_commits_total', { outcome: 'committed' })) >= 300, { description: '300 commits', timeoutMs: WAIT_MS });
       await traffic.stop();
       await waitFor(() => countsMatch(streams, traffic?.expected ?? new Map()), { description: 'exact counts per key', timeoutMs: WAIT_MS });
@@ -210,7 +195,7 @@ describe('KafkaStreams > under steady traffic', () => {
 
   it(`should close a busy instance ${CLOSES} times in a row, each time within ${CLOSE_DEADLINE_MS / 1000} s, losing and repeating nothing`, async () => {
     const app = await application();
-    const traffic = await Traffic.start(kafka, app.topics);
+    const traffic = await Traffic.start(clients.kafka, app.topics);
     const closeMs: number[] = [];
     try {
       await waitFor(() => traffic.sends > 0, { description: 'traffic flowing', timeoutMs: WAIT_MS });
@@ -246,7 +231,7 @@ describe('KafkaStreams > under steady traffic', () => {
   it('should leave no connection open after close when a task failed to initialize and was retried', async () => {
     const app = await application();
     const connections = openConnections();
-    const traffic = await Traffic.start(kafka, app.topics);
+    const traffic = await Traffic.start(clients.kafka, app.topics);
     try {
       const first = app.instance(new Registry());
       try {
