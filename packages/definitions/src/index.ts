@@ -1,7 +1,7 @@
 export { DefinitionError, type DefinitionIssue } from './errors';
 export { MAX_ID_LENGTH } from './fields';
 export { parseExperimentDefinition, EXPERIMENT_DEFAULTS, METRIC_ROLES, type ExperimentDefinition, type Variant, type Correction, type MetricRole } from './experiment';
-export { parseMetricDefinition, FILTER_OPS, type MetricDefinition, type PropertyFilter, type FilterOp, type MetricType, type MetricScope } from './metric';
+export { parseMetricDefinition, FILTER_OPS, MAX_CUPED_WINDOW_DAYS, type CupedSettings, type MetricDefinition, type PropertyFilter, type FilterOp, type MetricType, type MetricScope } from './metric';
 export { definitionKey, parseDefinitionKey, DEFINITION_KINDS, type DefinitionKind, type DefinitionKey } from './keys';
 export { DefinitionsCatalog } from './catalog';
 export { metricContribution, matchesFilters } from './contribution';

@@ -26,6 +26,7 @@ describe('parseMetricDefinition', () => {
       cap: null,
       scope: 'local',
       inverse: false,
+      cuped: null,
     });
   });
 
@@ -56,6 +57,7 @@ describe('parseMetricDefinition', () => {
       cap: 1000,
       scope: 'global',
       inverse: true,
+      cuped: null,
     });
     expect(parseMetricDefinition(JSON.parse(JSON.stringify(parsed)))).toEqual(parsed);
   });
@@ -99,8 +101,27 @@ describe('parseMetricDefinition', () => {
 
   it('should refuse unknown fields, naming the allowed ones', () => {
     expect(problems({ ...value, valuePath: 'properties.revenue' })).toEqual([
-      'valuePath: unknown field (allowed: id, name, type, event, filters, value_path, cap, scope, inverse)',
+      'valuePath: unknown field (allowed: id, name, type, event, filters, value_path, cap, scope, inverse, cuped)',
     ]);
+  });
+
+  it('should take a CUPED window of whole days, on value and conversion metrics, and parse its own output again', () => {
+    const revenue = parseMetricDefinition({ ...value, cuped: { window: '7d' } });
+    expect(revenue.cuped).toEqual({ window: 7 * 86_400_000 });
+    expect(parseMetricDefinition(JSON.parse(JSON.stringify(revenue)))).toEqual(revenue);
+    expect(parseMetricDefinition({ ...conversion, cuped: { window: '2w' } }).cuped).toEqual({ window: 14 * 86_400_000 });
+    expect(parseMetricDefinition({ ...conversion, cuped: null }).cuped).toBeNull();
+  });
+
+  it('should refuse a CUPED window that is not whole days from 1d to 28d, and unknown CUPED fields', () => {
+    const days = 'cuped.window: must be a whole number of days from 1d to 28d (daily buckets), e.g. 7d';
+    expect(problems({ ...value, cuped: { window: '36h' } })).toEqual([days]);
+    expect(problems({ ...value, cuped: { window: '29d' } })).toEqual([days]);
+    expect(problems({ ...value, cuped: { window: 0 } })).toEqual([days]);
+    expect(problems({ ...value, cuped: { window: 'a week' } })).toEqual(['cuped.window: must be a duration such as 7d, 12h, 30m or 1h30m (units ms, s, m, h, d, w)']);
+    expect(problems({ ...value, cuped: {} })).toEqual(['cuped.window: is required']);
+    expect(problems({ ...value, cuped: { window: '7d', covariate: 'revenue' } })).toEqual(['cuped.covariate: unknown field (allowed: window)']);
+    expect(problems({ ...value, cuped: true })).toEqual(['cuped: must be a JSON object']);
   });
 
   it('should name the metric in the error message', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DefinitionError } from './errors';
-import { dottedPathSchema, idSchema, nameSchema, numberSchema, required, strictObject } from './fields';
+import { dottedPathSchema, durationSchema, idSchema, nameSchema, numberSchema, required, strictObject } from './fields';
 import { describeSubject, toDefinitionIssues } from './issues';
 
 export const FILTER_OPS = ['eq', 'neq', 'in', 'gt', 'gte', 'lt', 'lte', 'exists'] as const;
@@ -21,6 +21,19 @@ export interface PropertyFilter {
 export type MetricType = 'conversion' | 'value';
 export type MetricScope = 'global' | 'local';
 
+const DAY_MS = 86_400_000;
+/** Each day of the window costs a bucket per person: 4 weeks keeps a person's pre-exposure state small. */
+export const MAX_CUPED_WINDOW_DAYS = 28;
+
+/**
+ * CUPED for a metric: each person's covariate is the same metric over the
+ * `window` (whole UTC days) before the day of their own first exposure.
+ */
+export interface CupedSettings {
+  /** Milliseconds, a whole number of days in [1, MAX_CUPED_WINDOW_DAYS]. */
+  window: number;
+}
+
 /** A metric as the processor uses it: every default filled in. */
 export interface MetricDefinition {
   id: string;
@@ -40,6 +53,8 @@ export interface MetricDefinition {
   scope: MetricScope;
   /** A decrease is good (refunds, errors). Default false. */
   inverse: boolean;
+  /** Variance reduction with each person's pre-exposure value of the metric; null (off) by default. */
+  cuped: CupedSettings | null;
 }
 
 const SCALAR_EXPECTED = 'a string, number, boolean or null';
@@ -78,6 +93,13 @@ const filterSchema = strictObject({
   })
   .transform((filter): PropertyFilter => ({ path: filter.path, op: filter.op, value: filter.op === 'exists' ? (filter.value ?? true) : filter.value }));
 
+const cupedSchema = strictObject({
+  window: durationSchema.refine(
+    (ms) => ms % DAY_MS === 0 && ms >= DAY_MS && ms <= MAX_CUPED_WINDOW_DAYS * DAY_MS,
+    `must be a whole number of days from 1d to ${MAX_CUPED_WINDOW_DAYS}d (daily buckets), e.g. 7d`,
+  ),
+});
+
 const metricSchema = strictObject({
   id: idSchema,
   name: nameSchema.optional(),
@@ -88,6 +110,7 @@ const metricSchema = strictObject({
   cap: numberSchema.gt(0, 'must be > 0').nullable().default(null),
   scope: z.enum(['global', 'local'], { error: required('"global" or "local"') }).default('local'),
   inverse: z.boolean({ error: required('true or false') }).default(false),
+  cuped: cupedSchema.nullable().default(null),
 })
   .superRefine((metric, ctx) => {
     if (metric.type === 'value' && metric.value_path === null) {
@@ -111,6 +134,7 @@ const metricSchema = strictObject({
       cap: metric.cap,
       scope: metric.scope,
       inverse: metric.inverse,
+      cuped: metric.cuped,
     }),
   );
 
