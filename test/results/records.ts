@@ -98,7 +98,7 @@ export function resultsRecord(spec: RecordSpec): ExperimentResults {
       total_clicks: v.totalClicks ?? v.clicks,
       persons: v.views,
       allocation_weight: 1,
-      metrics: [{ metric_id: 'click', metric_type: 'conversion', persons_converted: v.clicks, conversion_rate: v.clicks / v.views, event_count: v.totalClicks ?? v.clicks, sum: v.clicks, mean: v.clicks / v.views, sum_squares: v.clicks }],
+      metrics: [{ metric_id: 'click', metric_type: 'conversion', persons_converted: v.clicks, conversion_rate: v.clicks / v.views, event_count: v.totalClicks ?? v.clicks, sum: v.clicks, mean: v.clicks / v.views, sum_squares: v.clicks, cuped: null }],
     })),
     data_quality: { clicks_on_unviewed_variants: 0, variant_switchers: 0 },
     control_variant_id: control.id,
@@ -190,7 +190,7 @@ export function breakdownRecord(experimentId: string, dimension: string, value: 
     variants: variants.map((v) => ({
       variant_id: v.id,
       persons: v.persons,
-      metrics: [{ metric_id: 'click', metric_type: 'conversion' as const, persons_converted: v.converted, conversion_rate: v.converted / v.persons, event_count: v.converted, sum: v.converted, mean: v.converted / v.persons, sum_squares: v.converted }],
+      metrics: [{ metric_id: 'click', metric_type: 'conversion' as const, persons_converted: v.converted, conversion_rate: v.converted / v.persons, event_count: v.converted, sum: v.converted, mean: v.converted / v.persons, sum_squares: v.converted, cuped: null }],
     })),
   };
 }

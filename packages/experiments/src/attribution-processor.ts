@@ -1,8 +1,9 @@
 import { metricContribution, type DefinitionsCatalog, type MetricDefinition } from '@abtest/definitions';
 import type { KeyValueStore, Processor, ProcessorContext, StoreKey, StreamRecord } from '@abtest/streams';
+import { addToBuckets, dayOf, sumBuckets } from './daily-buckets';
 import { DeltaCollector } from './delta-collector';
 import { eventTimeOf, isObject, receivedAtOf, text, toExperimentEvent, valueAt, type ExperimentEvent, type Json } from './events';
-import { hourOf } from './delta';
+import { DAY_MS, hourOf } from './delta';
 import { contributionOf, emptyPerson, type MetricSpec, type PersonExperiment, type PersonState } from './person-state';
 
 export const PERSONS_STORE = 'persons';
@@ -115,6 +116,7 @@ export class AttributionProcessor implements Processor<Json> {
       entry.v = exp.variantId;
       entry.t = time;
       entry.d = this.dimensionsOf(person, event);
+      this.setCovariates(person, entry, exp.experimentId, time);
       for (const buffered of person.b) {
         if (buffered.t >= time && (previous === undefined || buffered.t < previous)) this.count(entry, exp.experimentId, buffered.e, buffered.t);
       }
@@ -126,17 +128,50 @@ export class AttributionProcessor implements Processor<Json> {
   private onMetricEvent(person: PersonState, metrics: MetricDefinition[], event: Json, time: number, record: StreamRecord<Json>, deltas: DeltaCollector): void {
     const stored = { type: event.type, event: event.event, properties: event.properties, context: event.context };
     this.buffer(person, { i: text(event.messageId) ?? `${record.partition}:${record.offset}`, t: time, a: record.timestamp, e: stored });
+    const activity = this.recordActivity(person, metrics, stored, time);
     for (const [experimentId, entry] of Object.entries(person.x)) {
-      if (entry.t === undefined || time < entry.t) continue;
+      if (entry.t === undefined) continue;
       const applicable = this.metricsOf(experimentId).filter((m) => metrics.some((n) => n.id === m.id));
-      if (applicable.length === 0) continue;
-      this.change(experimentId, entry, applicable, deltas, () => this.count(entry, experimentId, stored, time, applicable));
+      if (time >= entry.t) {
+        if (applicable.length > 0) this.change(experimentId, entry, applicable, deltas, () => this.count(entry, experimentId, stored, time, applicable));
+        continue;
+      }
+      // Before the exposure: a late event of a CUPED metric may fall in the covariate's window.
+      const covariates = applicable.filter((m) => activity.has(m.id) && inCovariateWindow(m, entry.t as number, time));
+      if (covariates.length === 0) continue;
+      this.change(experimentId, entry, covariates, deltas, () => {
+        const c = (entry.c ??= {});
+        for (const metric of covariates) c[metric.id] = (c[metric.id] ?? 0) + (activity.get(metric.id) as number);
+      });
+    }
+  }
+
+  /** Adds the event to the person's daily activity of each CUPED metric it counts for; what it adds, per metric. */
+  private recordActivity(person: PersonState, metrics: MetricDefinition[], event: Json, time: number): Map<string, number> {
+    const added = new Map<string, number>();
+    for (const metric of metrics) {
+      if (metric.cuped === null) continue;
+      const value = metricContribution(metric, event);
+      if (value === undefined) continue;
+      const activity = (person.p ??= {});
+      activity[metric.id] = addToBuckets(activity[metric.id], dayOf(time), value, metric.cuped.window / DAY_MS);
+      added.set(metric.id, value);
+    }
+    return added;
+  }
+
+  /** At (re)assignment: each CUPED metric's covariate is the person's activity in the window before the exposure's day. */
+  private setCovariates(person: PersonState, entry: PersonExperiment, experimentId: string, exposedAt: number): void {
+    const exposureDay = dayOf(exposedAt);
+    for (const metric of this.metricsOf(experimentId)) {
+      if (metric.cuped === null) continue;
+      (entry.c ??= {})[metric.id] = sumBuckets(person.p?.[metric.id], exposureDay - metric.cuped.window / DAY_MS, exposureDay);
     }
   }
 
   /** Sends (contribution after − before) of `metrics` around `mutate`. */
   private change(experimentId: string, entry: PersonExperiment, metrics: MetricDefinition[], deltas: DeltaCollector, mutate: () => void): void {
-    const specs: MetricSpec[] = metrics.map((m) => ({ id: m.id, type: m.type, cap: m.cap }));
+    const specs: MetricSpec[] = metrics.map((m) => ({ id: m.id, type: m.type, cap: m.cap, cuped: m.cuped !== null }));
     const before = contributionOf(entry, specs, hourOf);
     mutate();
     const after = contributionOf(entry, specs, hourOf);
@@ -175,4 +210,12 @@ export class AttributionProcessor implements Processor<Json> {
     }
     return dims;
   }
+}
+
+/** The covariate's window: the whole days of `cuped.window` before the exposure's day (event time, UTC). */
+function inCovariateWindow(metric: MetricDefinition, exposedAt: number, time: number): boolean {
+  if (metric.cuped === null) return false;
+  const day = dayOf(time);
+  const exposureDay = dayOf(exposedAt);
+  return day < exposureDay && day >= exposureDay - metric.cuped.window / DAY_MS;
 }

@@ -1,4 +1,4 @@
-import { emptyCounts, emptyDelta, emptyFigures, SEPARATOR, type CellDelta, type ExperimentDelta, type SeriesCellDelta, type VariantDelta } from './delta';
+import { emptyCounts, emptyDelta, emptyFigures, SEPARATOR, type CellDelta, type ExperimentDelta, type MetricFigures, type SeriesCellDelta, type VariantDelta } from './delta';
 import type { ExperimentEvent } from './events';
 import type { PersonContribution } from './person-state';
 
@@ -56,6 +56,13 @@ export class DeltaCollector {
         figures.sum += sign * metric.total;
         figures.sum_squares += sign * metric.total * metric.total;
       }
+      if (metric.x !== null) {
+        const variantFigures = cells[0]?.metrics[metricId] as MetricFigures;
+        const sums = (variantFigures.cuped ??= { sum_x: 0, sum_x_squares: 0, sum_xy: 0 });
+        sums.sum_x += sign * metric.x;
+        sums.sum_x_squares += sign * metric.x * metric.x;
+        sums.sum_xy += sign * metric.x * metric.total;
+      }
       if (metric.firstHour !== null) this.seriesMetric(this.seriesCell(delta, metric.firstHour, contribution.variant), metricId).persons_converted += sign;
       for (const [hour, { count, increase }] of metric.byHour) {
         const figures = this.seriesMetric(this.seriesCell(delta, hour, contribution.variant), metricId);
@@ -102,7 +109,7 @@ export class DeltaCollector {
   }
 }
 
-const isZero = (figures: object): boolean => Object.values(figures).every((v) => v === 0);
+const isZero = (figures: object): boolean => Object.values(figures).every((v) => v === 0 || (typeof v === 'object' && v !== null && isZero(v as object)));
 
 /** Drops metric entries that are all zero; true when the whole cell is zero. */
 function pruneCell(cell: { persons: number; metrics: Record<string, object> }): boolean {

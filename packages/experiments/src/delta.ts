@@ -1,7 +1,11 @@
-import type { ExperimentResults, VariantMetric } from '@abtest/results-contract';
+import type { CupedSums, ExperimentResults, VariantMetric } from '@abtest/results-contract';
 
-/** Figures of one metric over a group of persons (a variant, or a variant within a breakdown): the summable part of a VariantMetric. */
-export type MetricFigures = Pick<VariantMetric, 'persons_converted' | 'event_count' | 'sum' | 'sum_squares'>;
+/**
+ * Figures of one metric over a group of persons (a variant, or a variant
+ * within a breakdown): the summable part of a VariantMetric. `cuped` only
+ * on variants, for CUPED metrics.
+ */
+export type MetricFigures = Pick<VariantMetric, 'persons_converted' | 'event_count' | 'sum' | 'sum_squares'> & { cuped?: CupedSums };
 /** Counts of one variant, as in the seed's `experiment_results` view. */
 export type VariantCounts = Pick<ExperimentResults['variants'][number], 'variant_name' | 'unique_views' | 'total_views' | 'unique_clicks' | 'total_clicks'>;
 
@@ -76,12 +80,4 @@ export function mergeDelta(into: ExperimentDelta, delta: ExperimentDelta): Exper
   addNumbers(into.breakdowns, delta.breakdowns);
   addNumbers(into.series, delta.series);
   return into;
-}
-
-/** Adds `figures × sign` into `into`. */
-export function addFigures(into: MetricFigures, figures: MetricFigures, sign = 1): void {
-  into.persons_converted += sign * figures.persons_converted;
-  into.event_count += sign * figures.event_count;
-  into.sum += sign * figures.sum;
-  into.sum_squares += sign * figures.sum_squares;
 }

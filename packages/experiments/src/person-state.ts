@@ -1,3 +1,4 @@
+import type { DailyBuckets } from './daily-buckets';
 import type { MetricType } from './delta';
 
 /** Per metric: counted events and their raw value sum, by hour of event time. */
@@ -17,6 +18,8 @@ export interface PersonExperiment {
   w?: 1;
   /** Counted events per metric. */
   m: Record<string, MetricHistory>;
+  /** CUPED metrics: the raw (uncapped) sum over the window before the exposure's day, set at assignment, kept up to date by late events. */
+  c?: Record<string, number>;
 }
 
 /** An event remembered for the grace period, for an exposure that arrives after it. */
@@ -36,6 +39,8 @@ export interface PersonState {
   b: BufferedEvent[];
   /** identify traits, latest value per trait */
   tr: Record<string, string>;
+  /** CUPED metrics: daily activity, exposed or not (absent until the person has some). */
+  p?: Record<string, DailyBuckets>;
 }
 
 export const emptyPerson = (): PersonState => ({ x: {}, b: [], tr: {} });
@@ -44,6 +49,8 @@ export interface MetricSpec {
   id: string;
   type: MetricType;
   cap: number | null;
+  /** The metric has a CUPED window: its contribution carries the covariate. */
+  cuped: boolean;
 }
 
 /** One metric's share of a person's contribution. */
@@ -57,6 +64,8 @@ export interface MetricContribution {
   firstHour: number | null;
   /** Per hour: counted events and the increase of the (capped) total. */
   byHour: Map<number, { count: number; increase: number }>;
+  /** CUPED covariate: the pre-exposure total (capped like the total; 0/1 for conversions), null without CUPED. */
+  x: number | null;
 }
 
 /** What one assigned person adds to their variant's figures. */
@@ -65,6 +74,12 @@ export interface PersonContribution {
   dims: Record<string, string>;
   exposedHour: number;
   metrics: Map<string, MetricContribution>;
+}
+
+/** A person's covariate from their raw pre-exposure sum, on the scale of their total. */
+function covariate(metric: MetricSpec, raw: number): number {
+  if (metric.type === 'conversion') return raw > 0 ? 1 : 0;
+  return metric.cap === null ? raw : Math.min(raw, metric.cap);
 }
 
 /**
@@ -77,7 +92,7 @@ export function contributionOf(entry: PersonExperiment, metrics: MetricSpec[], h
   for (const metric of metrics) {
     const history = entry.m[metric.id] ?? {};
     const hours = Object.keys(history).map(Number).sort((a, b) => a - b);
-    const contribution: MetricContribution = { type: metric.type, converted: 0, count: 0, total: 0, firstHour: null, byHour: new Map() };
+    const contribution: MetricContribution = { type: metric.type, converted: 0, count: 0, total: 0, firstHour: null, byHour: new Map(), x: metric.cuped ? covariate(metric, entry.c?.[metric.id] ?? 0) : null };
     let raw = 0;
     for (const hour of hours) {
       const [count, rawSum] = history[hour] as [number, number];

@@ -1,6 +1,6 @@
 import type { DefinitionsCatalog } from '@abtest/definitions';
 import type { ExperimentResults as ExperimentAnalysis } from '@abtest/stats';
-import type { BreakdownResults, ExperimentResults, SeriesResults, VariantMetric } from '@abtest/results-contract';
+import type { BreakdownResults, CupedSums, ExperimentResults, SeriesResults, VariantMetric } from '@abtest/results-contract';
 import { clean, mergeDelta, type CellDelta, type SeriesCellDelta, type ExperimentDelta, type MetricFigures, type MetricType, type VariantDelta } from './delta';
 
 export const OTHER_VALUE = 'other';
@@ -38,17 +38,28 @@ export function addToState(state: ExperimentState, delta: ExperimentDelta): Expe
 
 const ratio = (numerator: number, denominator: number): number | null => (denominator > 0 ? numerator / denominator : null);
 
+/** A metric an experiment reports; `cuped` when its definition has a CUPED window now. */
+export interface ReportedMetric {
+  id: string;
+  type: MetricType;
+  cuped: boolean;
+}
+
 /** The metrics an experiment reports: its definitions' now, and any it has figures for. */
-export function metricIdsOf(state: ExperimentState, definitions: DefinitionsCatalog): Array<{ id: string; type: MetricType }> {
-  const metrics = definitions.metricsFor(state.experiment_id).map((m) => ({ id: m.id, type: m.type }));
-  for (const [id, type] of Object.entries(state.metric_types)) if (!metrics.some((m) => m.id === id)) metrics.push({ id, type });
+export function metricIdsOf(state: ExperimentState, definitions: DefinitionsCatalog): ReportedMetric[] {
+  const metrics = definitions.metricsFor(state.experiment_id).map((m) => ({ id: m.id, type: m.type, cuped: m.cuped !== null }));
+  for (const [id, type] of Object.entries(state.metric_types)) if (!metrics.some((m) => m.id === id)) metrics.push({ id, type, cuped: false });
   return metrics;
 }
 
-export function variantMetrics(cell: CellDelta, metrics: Array<{ id: string; type: MetricType }>): VariantMetric[] {
-  return metrics.map(({ id, type }) => {
+const NO_CUPED_SUMS: CupedSums = { sum_x: 0, sum_x_squares: 0, sum_xy: 0 };
+
+/** The figures of a cell; CUPED sums for CUPED metrics when `withCuped` (variants, not breakdown cells). */
+export function variantMetrics(cell: CellDelta, metrics: ReportedMetric[], withCuped: boolean): VariantMetric[] {
+  return metrics.map(({ id, type, cuped }) => {
     const figures: MetricFigures = cell.metrics[id] ?? { persons_converted: 0, event_count: 0, sum: 0, sum_squares: 0 };
     const sum = clean(figures.sum);
+    const sums = figures.cuped ?? NO_CUPED_SUMS;
     return {
       metric_id: id,
       metric_type: type,
@@ -58,6 +69,7 @@ export function variantMetrics(cell: CellDelta, metrics: Array<{ id: string; typ
       sum,
       mean: ratio(sum, cell.persons),
       sum_squares: clean(figures.sum_squares),
+      cuped: withCuped && cuped ? { sum_x: clean(sums.sum_x), sum_x_squares: clean(sums.sum_x_squares), sum_xy: clean(sums.sum_xy) } : null,
     };
   });
 }
@@ -91,7 +103,7 @@ export function toResults(state: ExperimentState, definitions: DefinitionsCatalo
         total_clicks: v.total_clicks,
         persons: v.persons,
         allocation_weight: definition?.variants.find((d) => d.id === variantId)?.weight ?? null,
-        metrics: variantMetrics(v, metrics),
+        metrics: variantMetrics(v, metrics, true),
       })),
     data_quality: {
       clicks_on_unviewed_variants: entries.filter(([, v]) => v.total_views === 0).reduce((sum, [, v]) => sum + v.total_clicks, 0),
@@ -105,14 +117,14 @@ export function toResults(state: ExperimentState, definitions: DefinitionsCatalo
   };
 }
 
-export function toBreakdown(experimentId: string, dimension: string, value: string, cells: CellsState<CellDelta>, metrics: Array<{ id: string; type: MetricType }>, now: number): BreakdownResults {
+export function toBreakdown(experimentId: string, dimension: string, value: string, cells: CellsState<CellDelta>, metrics: ReportedMetric[], now: number): BreakdownResults {
   return {
     experiment_id: experimentId,
     dimension,
     value,
     version: cells.version,
     updated_at: now,
-    variants: byId(cells.variants).map(([variantId, cell]) => ({ variant_id: variantId, persons: cell.persons, metrics: variantMetrics(cell, metrics) })),
+    variants: byId(cells.variants).map(([variantId, cell]) => ({ variant_id: variantId, persons: cell.persons, metrics: variantMetrics(cell, metrics, false) })),
   };
 }
 

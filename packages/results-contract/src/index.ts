@@ -23,6 +23,7 @@ export {
   type BreakdownResults,
   type SeriesResults,
   type VariantMetric,
+  type CupedSums,
   type ExperimentAnalysis,
   type ExperimentStatusName,
   type Granularity,

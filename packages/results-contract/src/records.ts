@@ -30,6 +30,13 @@ const VARIANT_METRIC = record('VariantMetric', {
   sum_squares: double('Σ squared per-person totals'),
   conversion_rate: nullableDouble('persons_converted / persons; null without persons'),
   mean: nullableDouble('sum / persons; null without persons'),
+  cuped: nullable(
+    record('CupedSums', {
+      sum_x: double('Σ per-person covariates X: the metric over the CUPED window before each person’s exposure day (capped; 0/1 for conversions; 0 without activity)'),
+      sum_x_squares: double('Σ X²'),
+      sum_xy: double('Σ X·Y, Y the per-person total'),
+    }),
+  ),
 });
 
 /** A writer may encode the analysis as a nested record or, in JSON, as a JSON string: both are read. */
@@ -137,6 +144,7 @@ export type ExperimentResults = z.output<typeof RESULTS.write>;
 export type BreakdownResults = z.output<typeof BREAKDOWN.write>;
 export type SeriesResults = z.output<typeof SERIES.write>;
 export type VariantMetric = z.output<typeof VARIANT_METRIC.write>;
+export type CupedSums = NonNullable<VariantMetric['cuped']>;
 export type ExperimentAnalysis = z.output<typeof ANALYSIS.write>;
 export type ExperimentStatusName = (typeof EXPERIMENT_STATUSES)[number];
 export type Granularity = (typeof GRANULARITIES)[number];

@@ -3,7 +3,7 @@ import type { ComparisonResult } from '@abtest/stats';
 
 /** A conversion metric's figures over `persons` persons. */
 export function conversionMetric(metricId: string, converted: number, persons: number): VariantMetric {
-  return { metric_id: metricId, metric_type: 'conversion', persons_converted: converted, event_count: converted, sum: converted, sum_squares: converted, conversion_rate: converted / persons, mean: converted / persons };
+  return { metric_id: metricId, metric_type: 'conversion', persons_converted: converted, event_count: converted, sum: converted, sum_squares: converted, conversion_rate: converted / persons, mean: converted / persons, cuped: null };
 }
 
 /** A results record as written before assignments and statistics (schema version 1): the counts only. */

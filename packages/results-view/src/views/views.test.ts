@@ -51,8 +51,8 @@ describe('experimentDetail', () => {
   it('should build the variant rows with each metric and its comparison against the control', () => {
     const withMetrics = record('winner', {
       variants: [
-        { variant_id: 'control', variant_name: 'Control', unique_views: 1000, total_views: 1200, unique_clicks: 100, total_clicks: 110, persons: 1000, allocation_weight: 1, metrics: [{ metric_id: 'click', metric_type: 'conversion', persons_converted: 100, conversion_rate: 0.1, event_count: 110, sum: 100, mean: 0.1, sum_squares: 100 }] },
-        { variant_id: 'green', variant_name: 'Green', unique_views: 1000, total_views: 1300, unique_clicks: 120, total_clicks: 150, persons: 1000, allocation_weight: 1, metrics: [{ metric_id: 'click', metric_type: 'conversion', persons_converted: 120, conversion_rate: 0.12, event_count: 150, sum: 120, mean: 0.12, sum_squares: 120 }] },
+        { variant_id: 'control', variant_name: 'Control', unique_views: 1000, total_views: 1200, unique_clicks: 100, total_clicks: 110, persons: 1000, allocation_weight: 1, metrics: [{ metric_id: 'click', metric_type: 'conversion', persons_converted: 100, conversion_rate: 0.1, event_count: 110, sum: 100, mean: 0.1, sum_squares: 100, cuped: null }] },
+        { variant_id: 'green', variant_name: 'Green', unique_views: 1000, total_views: 1300, unique_clicks: 120, total_clicks: 150, persons: 1000, allocation_weight: 1, metrics: [{ metric_id: 'click', metric_type: 'conversion', persons_converted: 120, conversion_rate: 0.12, event_count: 150, sum: 120, mean: 0.12, sum_squares: 120, cuped: null }] },
       ],
     });
     const detail = experimentDetail(entryOf(withMetrics).entry, { now: 0 });
@@ -163,7 +163,7 @@ describe('experimentDetail', () => {
   });
 
   it('should chart the cumulative mean of a value metric, without a band', () => {
-    const revenue = { metric_id: 'revenue', metric_type: 'value' as const, persons_converted: 3, conversion_rate: 0.003, event_count: 4, sum: 30, mean: 0.03, sum_squares: 500 };
+    const revenue = { metric_id: 'revenue', metric_type: 'value' as const, persons_converted: 3, conversion_rate: 0.003, event_count: 4, sum: 30, mean: 0.03, sum_squares: 500, cuped: null };
     const [control, green] = contractRecord().variants;
     if (!control || !green) throw new Error('the fixture has two variants');
     const { store, entry } = entryOf(record('winner', { variants: [{ ...control, metrics: [revenue] }, { ...green, metrics: [revenue] }] }));
@@ -180,7 +180,7 @@ describe('experimentDetail', () => {
 
   it('should break the experiment down by segment with the lift against the control of the segment', () => {
     const { store, entry } = entryOf(record('winner'));
-    const metric = (converted: number, persons: number) => ({ metric_id: 'click', metric_type: 'conversion' as const, persons_converted: converted, conversion_rate: converted / persons, event_count: converted, sum: converted, mean: converted / persons, sum_squares: converted });
+    const metric = (converted: number, persons: number) => ({ metric_id: 'click', metric_type: 'conversion' as const, persons_converted: converted, conversion_rate: converted / persons, event_count: converted, sum: converted, mean: converted / persons, sum_squares: converted, cuped: null });
     store.putBreakdown({ experiment_id: 'exp-1', dimension: 'os', value: 'Android', version: 1, updated_at: 1, variants: [{ variant_id: 'control', persons: 100, metrics: [metric(10, 100)] }, { variant_id: 'green', persons: 100, metrics: [metric(12, 100)] }] });
     store.putBreakdown({ experiment_id: 'exp-1', dimension: 'os', value: 'iOS', version: 1, updated_at: 1, variants: [{ variant_id: 'control', persons: 500, metrics: [metric(50, 500)] }, { variant_id: 'green', persons: 500, metrics: [metric(75, 500)] }] });
     const [os] = experimentDetail(entry, { now: 0 }).breakdowns;
