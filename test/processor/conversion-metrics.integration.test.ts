@@ -18,8 +18,13 @@ const ADMIN_TOKEN = 'conversion-test-admin-token';
 const WAIT_MS = 120_000;
 const round = (value: number): number => Math.round(value * 1e6) / 1e6;
 
-type Figures = { metric_id: string; persons_converted: number; event_count: number; sum: number; sum_squares: number };
-const figures = (metrics: Figures[]) => metrics.map((m) => ({ metric_id: m.metric_id, persons_converted: m.persons_converted, event_count: m.event_count, sum: round(m.sum), sum_squares: round(m.sum_squares) })).sort((a, b) => a.metric_id.localeCompare(b.metric_id));
+type Sums = { sum_x: number; sum_x_squares: number; sum_xy: number };
+type Figures = { metric_id: string; persons_converted: number; event_count: number; sum: number; sum_squares: number; cuped?: Sums | null };
+const sums = (s: Sums | null | undefined) => (s ? { sum_x: round(s.sum_x), sum_x_squares: round(s.sum_x_squares), sum_xy: round(s.sum_xy) } : null);
+const figures = (metrics: Figures[]) =>
+  metrics
+    .map((m) => ({ metric_id: m.metric_id, persons_converted: m.persons_converted, event_count: m.event_count, sum: round(m.sum), sum_squares: round(m.sum_squares), cuped: sums(m.cuped) }))
+    .sort((a, b) => a.metric_id.localeCompare(b.metric_id));
 const byKey = <T extends Record<string, unknown>>(rows: T[], key: (row: T) => string): T[] => [...rows].sort((a, b) => key(a).localeCompare(key(b)));
 
 /** The published variants as rows comparable with the reference (metrics restricted to `metricIds`). */
@@ -62,7 +67,8 @@ describe('Processor > conversion metrics after exposure (real Kafka, Redis, sche
 
   it('counts exactly what the SQL reference computes, through SIGKILLs and a Redis loss, and starts counting a metric defined mid-stream', async () => {
     const runId = uniqueName('conv');
-    const stream = generateConversionEvents({ seed: 1, persons: 300, runId });
+    // Event times cross midnight (UTC): the CUPED metrics have pre-exposure days.
+    const stream = generateConversionEvents({ seed: 1, persons: 300, runId, start: '2026-10-31T21:00:00.000Z' });
     const names = { applicationId: `${runId}-app`, eventsTopic: `${runId}-events`, resultsTopic: `${runId}-results`, definitionsTopic: `${runId}-definitions` };
     await createTopics(admin, [{ topic: names.eventsTopic, numPartitions: PARTITIONS }]);
     const writer = new DefinitionsWriter(kafka, names.definitionsTopic);
@@ -129,6 +135,9 @@ describe('Processor > conversion metrics after exposure (real Kafka, Redis, sche
       }
 
       const expected = await expectedConversionsFromPostgres(stream.events, stream.metrics, { dimensions: CONVERSION_DIMENSIONS, experiments: stream.experiments.map((e) => ({ id: e.id, metrics: e.metrics })) });
+      // Not vacuous: every CUPED metric has persons with pre-exposure activity.
+      const withCovariates = new Set(expected.variants.flatMap((v) => v.metrics.filter((m) => (m.cuped?.sum_x ?? 0) > 0).map((m) => m.metric_id)));
+      expect(withCovariates).toEqual(new Set(stream.metrics.filter((m) => m.cuped !== null).map((m) => m.id)));
       const metricIds = new Set(stream.metrics.map((m) => m.id));
       const experimentIds = new Set(stream.experiments.map((e) => e.id));
       const ours = (latest: Map<string, ExperimentResults>) => new Map([...latest].filter(([id]) => experimentIds.has(id)));

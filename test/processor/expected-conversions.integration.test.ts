@@ -185,6 +185,42 @@ describe('Conversion reference (PostgreSQL)', () => {
     });
   });
 
+  it('should compute the hand-worked CUPED sums: whole UTC days of the window before the exposure day, capped, X = 0 without activity', async () => {
+    const on = (iso: string) => `${iso}:00.000Z`;
+    const cupedTrack = (event: string, person: string, time: string, properties: Record<string, unknown> = {}) => ({ type: 'track', event, anonymousId: person, messageId: `hand-${++n}`, timestamp: on(time), properties });
+    const view = (person: string, variant: string) => cupedTrack('Experiment Viewed', person, '2026-11-01T10:00', { experiment_id: 'exp-cuped', variation_id: variant });
+    const order = (person: string, time: string, revenue: unknown) => cupedTrack('Order Completed', person, time, { revenue });
+    const cupedMetrics: ReferenceMetric[] = [
+      { id: 'signup', type: 'conversion', event: 'Signed Up', filters: [], value_path: null, cap: null, scope: 'global', cuped: { window: 7 * 86_400_000 } },
+      { id: 'revenue', type: 'value', event: 'Order Completed', filters: [], value_path: 'properties.revenue', cap: 100, scope: 'local', cuped: { window: 2 * 86_400_000 } },
+    ];
+    const events = [
+      order('c1', '2026-10-30T12:00', 40), // day -2: in the 2-day window
+      order('c1', '2026-10-29T23:59', 500), // day -3: outside
+      order('c1', '2026-11-01T01:00', 7), // the exposure day, before the exposure: neither X nor Y
+      cupedTrack('Signed Up', 'c1', '2026-10-25T00:00'), // day -7: in the 7-day window
+      view('c1', 'A'),
+      order('c1', '2026-11-01T11:00', 30),
+      order('c2', '2026-10-31T05:00', 150), // X capped at 100
+      cupedTrack('Signed Up', 'c2', '2026-10-24T23:00'), // day -8: outside
+      view('c2', 'A'),
+      order('c2', '2026-11-01T11:00', 60),
+      order('c2', '2026-11-02T09:00', 60), // Y = 120 capped at 100
+      cupedTrack('Signed Up', 'c2', '2026-11-01T12:00'),
+      view('c3', 'B'), // no activity before: X = 0
+      order('c3', '2026-11-01T10:30', 20),
+      view('c4', 'B'),
+      order('c4', '2026-10-31T08:00', '12'), // not a number: not counted
+      order('c4', '2026-10-31T09:00', 10), // arrives after the exposure: still X
+    ];
+    const result = await expectedConversionsFromPostgres(events, cupedMetrics, { dimensions: [], experiments: [{ id: 'exp-cuped', metrics: ['revenue'] }] });
+    const sums = (variant: string, metric: string) => result.variants.find((v) => v.variant_id === variant)?.metrics.find((m) => m.metric_id === metric)?.cuped;
+    expect(sums('A', 'revenue')).toEqual({ sum_x: 40 + 100, sum_x_squares: 40 * 40 + 100 * 100, sum_xy: 40 * 30 + 100 * 100 });
+    expect(sums('A', 'signup')).toEqual({ sum_x: 1, sum_x_squares: 1, sum_xy: 0 });
+    expect(sums('B', 'revenue')).toEqual({ sum_x: 10, sum_x_squares: 100, sum_xy: 0 });
+    expect(sums('B', 'signup')).toEqual({ sum_x: 0, sum_x_squares: 0, sum_xy: 0 });
+  });
+
   it('should hold the generated stream to its own bookkeeping', async () => {
     const stream = generateConversionEvents({ seed: 7 });
     expect(generateConversionEvents({ seed: 7 }).events).toEqual(stream.events);

@@ -13,7 +13,14 @@ import { testPostgresUrl } from '@abtest/test-harness';
  */
 
 /** The fields of a metric definition (@abtest/definitions) the figures depend on; a full definition will do. */
-export type ReferenceMetric = Pick<MetricDefinition, 'id' | 'type' | 'event' | 'filters' | 'value_path' | 'cap' | 'scope'>;
+export type ReferenceMetric = Pick<MetricDefinition, 'id' | 'type' | 'event' | 'filters' | 'value_path' | 'cap' | 'scope'> & Partial<Pick<MetricDefinition, 'cuped'>>;
+
+/** CUPED metrics: Σ X, Σ X², Σ X·Y over the variant's persons (X the covariate, Y the person's total). */
+export interface ExpectedCupedSums {
+  sum_x: number;
+  sum_x_squares: number;
+  sum_xy: number;
+}
 
 export interface ExpectedMetricFigures {
   metric_id: string;
@@ -21,6 +28,8 @@ export interface ExpectedMetricFigures {
   event_count: number;
   sum: number;
   sum_squares: number;
+  /** Variants of CUPED metrics only. */
+  cuped?: ExpectedCupedSums;
 }
 
 export interface ExpectedVariantConversions {
@@ -121,15 +130,9 @@ function filterSql(filter: PropertyFilter, p: Params): string {
   }
 }
 
-/** The counted events of one metric: (metric, experiment, variant, person, value) rows. */
-function countedEventsSql(metric: ReferenceMetric, nonNumeric: 'not_counted' | 'counted_without_value', p: Params): string {
-  const conditions = [
-    `e.type = 'track'`,
-    `e.data ->> 'event' = ${p.add(metric.event, 'text')}`,
-    // Counted from the assigning exposure on, by event time.
-    `e.ts >= a.exposed_at`,
-    ...metric.filters.map((f) => filterSql(f, p)),
-  ];
+/** The events of one metric's event name passing its filters, and their value: the SQL conditions on `e` and the value expression. */
+function matchingSql(metric: ReferenceMetric, nonNumeric: 'not_counted' | 'counted_without_value', p: Params): { conditions: string[]; value: string } {
+  const conditions = [`e.type = 'track'`, `e.data ->> 'event' = ${p.add(metric.event, 'text')}`, ...metric.filters.map((f) => filterSql(f, p))];
   let value = 'NULL::numeric';
   if (metric.type === 'value') {
     if (!metric.value_path) throw new Error(`value metric ${metric.id} has no value_path`);
@@ -138,12 +141,36 @@ function countedEventsSql(metric: ReferenceMetric, nonNumeric: 'not_counted' | '
     value = `CASE WHEN jsonb_typeof(${at}) = 'number' THEN (${at} #>> '{}')::numeric END`;
     if (nonNumeric === 'not_counted') conditions.push(`jsonb_typeof(${at}) = 'number'`);
   }
+  return { conditions, value };
+}
+
+/** The counted events of one metric: (metric, experiment, variant, person, value) rows. */
+function countedEventsSql(metric: ReferenceMetric, nonNumeric: 'not_counted' | 'counted_without_value', p: Params): string {
+  const { conditions, value } = matchingSql(metric, nonNumeric, p);
   const metricId = p.add(metric.id, 'text');
+  // Counted from the assigning exposure on, by event time.
   return `SELECT ${metricId} AS metric_id, a.experiment_id, a.variant_id, a.person, e.idx, ${value} AS value
     FROM assignments a
     JOIN applies ap ON ap.metric_id = ${metricId} AND ap.experiment_id = a.experiment_id
     JOIN pev e ON e.person = a.person
-    WHERE ${conditions.join('\n      AND ')}`;
+    WHERE e.ts >= a.exposed_at AND ${conditions.join('\n      AND ')}`;
+}
+
+/**
+ * The pre-exposure events of one CUPED metric: those whose UTC day is one of
+ * the window's whole days before the day of the assigning exposure.
+ */
+function covariateEventsSql(metric: ReferenceMetric & { cuped: NonNullable<MetricDefinition['cuped']> }, p: Params): string {
+  const { conditions, value } = matchingSql(metric, 'not_counted', p);
+  const metricId = p.add(metric.id, 'text');
+  const exposureDay = `date_trunc('day', a.exposed_at AT TIME ZONE 'UTC')`;
+  const day = `date_trunc('day', e.ts AT TIME ZONE 'UTC')`;
+  return `SELECT ${metricId} AS metric_id, a.experiment_id, a.person, ${metric.type === 'value' ? value : '1::numeric'} AS value
+    FROM assignments a
+    JOIN applies ap ON ap.metric_id = ${metricId} AND ap.experiment_id = a.experiment_id
+    JOIN pev e ON e.person = a.person
+    WHERE ${day} < ${exposureDay} AND ${day} >= ${exposureDay} - ${p.add(metric.cuped.window, 'bigint')} * interval '1 millisecond'
+      AND ${conditions.join('\n      AND ')}`;
 }
 
 /** A JSON scalar as an id (strings and numbers, like the processor's `text()`), empty → NULL. */
@@ -250,6 +277,31 @@ export async function expectedConversionsFromPostgres(
       FROM counted c JOIN metric_defs m USING (metric_id)
       GROUP BY c.metric_id, c.experiment_id, c.variant_id, c.person, m.type, m.cap`);
 
+    // CUPED metrics: each assigned person's covariate X (capped like the total; 1 for a conversion), then per variant Σ X, Σ X², Σ X·Y (X = 0 without activity).
+    const cupedMetrics = metrics.filter((m): m is ReferenceMetric & { cuped: NonNullable<MetricDefinition['cuped']> } => m.cuped !== undefined && m.cuped !== null);
+    const cp = new Params();
+    const pre = cupedMetrics.length > 0 ? cupedMetrics.map((m) => covariateEventsSql(m, cp)).join('\n    UNION ALL\n    ') : 'SELECT NULL::text AS metric_id, NULL::text AS experiment_id, NULL::text AS person, NULL::numeric AS value WHERE false';
+    await client.query(
+      `CREATE TEMP TABLE covariates AS
+        SELECT c.metric_id, c.experiment_id, c.person,
+          CASE WHEN m.type = 'conversion' THEN 1::numeric WHEN m.cap IS NULL THEN sum(c.value) ELSE least(sum(c.value), m.cap) END AS x
+        FROM (${pre}) c JOIN metric_defs m USING (metric_id)
+        GROUP BY c.metric_id, c.experiment_id, c.person, m.type, m.cap`,
+      cp.values,
+    );
+    const cupedRows = await client.query<{ experiment_id: string; variant_id: string; metric_id: string; sum_x: string; sum_x_squares: string; sum_xy: string }>(
+      `SELECT a.experiment_id, a.variant_id, ap.metric_id,
+          sum(coalesce(cv.x, 0)) AS sum_x, sum(coalesce(cv.x, 0) ^ 2) AS sum_x_squares, sum(coalesce(cv.x, 0) * coalesce(t.total, 0)) AS sum_xy
+        FROM assignments a
+        JOIN applies ap ON ap.experiment_id = a.experiment_id AND ap.metric_id = ANY($1::text[])
+        LEFT JOIN covariates cv ON cv.metric_id = ap.metric_id AND cv.experiment_id = a.experiment_id AND cv.person = a.person
+        LEFT JOIN totals t ON t.metric_id = ap.metric_id AND t.experiment_id = a.experiment_id AND t.person = a.person
+        GROUP BY 1, 2, 3`,
+      [cupedMetrics.map((m) => m.id)],
+    );
+    const cupedSums = new Map(cupedRows.rows.map((r) => [[r.experiment_id, r.variant_id, r.metric_id].join('\u0000'), { sum_x: Number(r.sum_x), sum_x_squares: Number(r.sum_x_squares), sum_xy: Number(r.sum_xy) }]));
+    const noActivity = { sum_x: 0, sum_x_squares: 0, sum_xy: 0 };
+
     // Per variant: every variant with an exposure, every metric the experiment reports.
     const variantRows = await client.query<FigureRow & { experiment_id: string; variant_id: string; persons: string }>(`
       WITH variants AS (SELECT DISTINCT experiment_id, variant_id FROM exposures),
@@ -307,8 +359,14 @@ export async function expectedConversionsFromPostgres(
       LEFT JOIN agg ON agg.metric_id = ap.metric_id AND agg.experiment_id = g.experiment_id AND agg.dimension = g.dimension AND agg.value = g.value AND agg.variant_id = g.variant_id
       ORDER BY g.experiment_id, g.dimension, g.value, g.variant_id, ap.ord`);
 
+    const variants = groupRows(variantRows.rows, (r) => `${r.experiment_id}\u0000${r.variant_id}`, (r) => ({ experiment_id: r.experiment_id, variant_id: r.variant_id, persons: Number(r.persons) }));
+    for (const variant of variants) {
+      for (const metric of variant.metrics) {
+        if (cupedMetrics.some((m) => m.id === metric.metric_id)) metric.cuped = cupedSums.get([variant.experiment_id, variant.variant_id, metric.metric_id].join('\u0000')) ?? noActivity;
+      }
+    }
     return {
-      variants: groupRows(variantRows.rows, (r) => `${r.experiment_id}\u0000${r.variant_id}`, (r) => ({ experiment_id: r.experiment_id, variant_id: r.variant_id, persons: Number(r.persons) })),
+      variants,
       variantSwitchers: new Map(switcherRows.rows.map((r) => [r.experiment_id, Number(r.switchers)])),
       breakdowns: groupRows(
         breakdownRows.rows,

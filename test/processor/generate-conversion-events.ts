@@ -101,7 +101,8 @@ export function conversionDefinitions(runId: string): { experiments: ExperimentD
   const metric = (id: string, rest: Record<string, unknown>): MetricDefinition => parseMetricDefinition({ id: `${runId}-${id}`, ...rest });
   const signup = metric('signup', { name: 'Sign-ups', type: 'conversion', event: 'Signed Up', scope: 'global' });
   const businessSignup = metric('business-signup', { name: 'Business sign-ups', type: 'conversion', event: 'Signed Up', filters: [{ path: 'properties.plan', op: 'eq', value: 'business' }] });
-  const revenue = metric('revenue', { name: 'Revenue', type: 'value', event: 'Order Completed', value_path: 'properties.revenue', cap: REVENUE_CAP });
+  // CUPED on a value and a conversion metric: a stream that crosses midnight (UTC) gives them pre-exposure days.
+  const revenue = metric('revenue', { name: 'Revenue', type: 'value', event: 'Order Completed', value_path: 'properties.revenue', cap: REVENUE_CAP, cuped: { window: '1d' } });
   const bigBasket = metric('big-basket', {
     name: 'Orders of 3+ items in USD or EUR',
     type: 'conversion',
@@ -110,6 +111,7 @@ export function conversionDefinitions(runId: string): { experiments: ExperimentD
       { path: 'properties.items', op: 'gte', value: 3 },
       { path: 'properties.currency', op: 'in', value: ['USD', 'EUR'] },
     ],
+    cuped: { window: '7d' },
   });
   const midStreamMetric = metric('coupon-revenue', {
     name: 'Revenue of coupon orders (not GBP, under 5 items)',
