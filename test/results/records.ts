@@ -56,6 +56,7 @@ function comparison(control: VariantSpec, variant: VariantSpec, lift: number, si
     guardrail_p_value: null,
     guardrail_p_value_running_min: null,
     guardrail_p_value_adjusted: null,
+    cuped: null,
   };
 }
 

@@ -23,6 +23,23 @@ const EFFECT = record('EffectResult', {
   cs_upper: nullableDouble(),
 });
 
+/** An estimate with its fixed-horizon interval only. */
+const FIXED_HORIZON_EFFECT = record('FixedHorizonEffect', {
+  estimate: nullableDouble(),
+  std_error: nullableDouble(),
+  ci_lower: nullableDouble(),
+  ci_upper: nullableDouble(),
+});
+
+const CUPED = record('CupedResult', {
+  theta: double('Cov(X, Y) / Var(X) over the persons of both arms, X the pre-exposure value; 0 when X or Y does not vary'),
+  variance_reduction: nullableDouble('1 - Var(adjusted absolute difference) / Var(unadjusted absolute difference)'),
+  raw_absolute_difference: about(FIXED_HORIZON_EFFECT, 'The unadjusted absolute difference with its Welch interval'),
+  raw_relative_lift: about(named(FIXED_HORIZON_EFFECT), 'The unadjusted relative lift with its delta-method interval'),
+  control_adjusted_mean: nullableDouble('Mean of Y - theta X in the control'),
+  variant_adjusted_mean: nullableDouble('Mean of Y - theta X in the variant'),
+});
+
 const ARM = record('ArmResult', { n: long(), mean: nullableDouble(), std_dev: nullableDouble() });
 
 const SRM = record('SrmResult', {
@@ -60,6 +77,7 @@ const COMPARISON = record('ComparisonResult', {
   guardrail_p_value: nullableDouble('Guardrails: one-sided always-valid p-value of a regression at this update'),
   guardrail_p_value_running_min: nullableDouble('Guardrails: its running minimum'),
   guardrail_p_value_adjusted: nullableDouble('Guardrails: the running minimum, Holm-adjusted across guardrails × variants; a regression below guardrail_alpha'),
+  cuped: about(nullable(CUPED), 'Set when the metric has CUPED on (and both arms two persons): every effect and test above is then CUPED-adjusted; null otherwise'),
 });
 
 const GUARDRAIL_FAILURE = record('GuardrailFailure', {

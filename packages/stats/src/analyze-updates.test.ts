@@ -119,10 +119,51 @@ describe('analyzeExperiment > restarting the sequential state', () => {
   });
 
   it('should read records written before the intersection existed (no new fields) as a valid starting point', () => {
-    const { cs_conflict: _c, metric_role: _r, verdict: _v, guardrail_p_value: _g, guardrail_p_value_running_min: _m, guardrail_p_value_adjusted: _a, ...legacy } = first.comparisons[0];
+    const { cs_conflict: _c, metric_role: _r, verdict: _v, guardrail_p_value: _g, guardrail_p_value_running_min: _m, guardrail_p_value_adjusted: _a, cuped: _cu, ...legacy } = first.comparisons[0];
     const { guardrail_alpha: _ga, guardrail_failures: _gf, sequential_restart_reason: _sr, ...legacyResults } = first;
     const old: PreviousExperimentResults = { ...legacyResults, comparisons: [legacy] };
     expect(update(conv(6000, 600), conv(6000, 700), old).comparisons).toEqual(update(conv(6000, 600), conv(6000, 700), first).comparisons);
+  });
+});
+
+describe('analyzeExperiment > switching CUPED restarts the metric', () => {
+  /** `converted` of n persons after exposure, `before` of them (and `both` of those) converted before it too. */
+  const withPre = (n: number, converted: number, before: number, both: number): SufficientStatistics => ({ ...conv(n, converted), cuped: { sumX: before, sumXSquares: before, sumXY: both } });
+  const cuped = { metrics: [{ id: 'purchase', type: 'conversion', cuped: true }] } satisfies Partial<ExperimentConfig>;
+  const later = [withPre(20_000, 2600, 4000, 1500), withPre(20_000, 2480, 4000, 1400)] as const;
+  const raw = update(withPre(5000, 500, 1000, 300), withPre(5000, 650, 1000, 380), null);
+  const adjusted = update(withPre(5000, 500, 1000, 300), withPre(5000, 650, 1000, 380), null, cuped);
+
+  it('should start monitoring in both runs (the state that must not be carried across estimators)', () => {
+    expect([raw.comparisons[0].sequential_p_value_running_min, adjusted.comparisons[0].sequential_p_value_running_min]).not.toContain(null);
+    expect(raw.comparisons[0].cuped).toBeNull();
+    expect(adjusted.comparisons[0].cuped).not.toBeNull();
+  });
+
+  it('should restart when CUPED is switched on, and say so', () => {
+    const switched = update(...later, raw, cuped);
+    expect(switched.sequential_restart_reason).toBe('CUPED switched on for purchase: its running minima and confidence-sequence intersections restarted');
+    expect(switched.comparisons).toEqual(update(...later, null, cuped).comparisons);
+  });
+
+  it('should restart when CUPED is switched off, and say so', () => {
+    const switched = update(...later, adjusted);
+    expect(switched.sequential_restart_reason).toBe('CUPED switched off for purchase: its running minima and confidence-sequence intersections restarted');
+    expect(switched.comparisons).toEqual(update(...later, null).comparisons);
+  });
+
+  it('should carry the state while CUPED stays on', () => {
+    const kept = update(...later, adjusted, cuped);
+    expect(kept.sequential_restart_reason).toBeNull();
+    expect(kept.comparisons[0].sequential_p_value_running_min).toBeLessThanOrEqual(adjusted.comparisons[0].sequential_p_value_running_min ?? NaN);
+    expect(kept.comparisons).not.toEqual(update(...later, null, cuped).comparisons);
+  });
+
+  it('should read a record written before CUPED existed (no cuped field) as one without CUPED', () => {
+    const { cuped: _cuped, ...legacy } = raw.comparisons[0];
+    const old: PreviousExperimentResults = { ...raw, comparisons: [legacy] };
+    expect(update(...later, old)).toEqual(update(...later, raw));
+    expect(update(...later, old, cuped).sequential_restart_reason).toMatch(/^CUPED switched on for purchase/);
   });
 });
 

@@ -11,7 +11,7 @@ import { runningMinimum } from './sequential';
 import { srmTest } from './srm';
 import { srmSequentialTest } from './srm-sequential';
 import { decideStatus } from './status';
-import { EMPTY_STATISTICS, summarize, validateStatistics } from './sufficient-statistics';
+import { EMPTY_STATISTICS, validateStatistics } from './sufficient-statistics';
 import type { ExperimentInput, ExperimentResults, PreviousExperimentResults, SrmResult, SufficientStatistics } from './types';
 
 type StatisticsTable = Map<string, Map<string, SufficientStatistics>>;
@@ -39,7 +39,7 @@ function resolveStatistics(stats: unknown, config: ResolvedConfig): StatisticsTa
     for (const metric of config.metrics) {
       const raw = byMetric[metric.id];
       const field = `stats.${variantId}.${metric.id}`;
-      row.set(metric.id, raw === undefined ? EMPTY_STATISTICS : validateStatistics(field, raw, metric.type));
+      row.set(metric.id, raw === undefined ? EMPTY_STATISTICS : validateStatistics(field, raw, metric.type, metric.cuped));
     }
     table.set(variantId, row);
   }
@@ -104,8 +104,8 @@ export function analyzeExperiment(input: ExperimentInput, previous?: PreviousExp
   for (const variant of config.variants) {
     if (variant.id === config.controlVariantId) continue;
     for (const metric of config.metrics) {
-      const control = summarize(table.get(config.controlVariantId)?.get(metric.id) ?? EMPTY_STATISTICS, metric.type);
-      const treated = summarize(table.get(variant.id)?.get(metric.id) ?? EMPTY_STATISTICS, metric.type);
+      const control = table.get(config.controlVariantId)?.get(metric.id) ?? EMPTY_STATISTICS;
+      const treated = table.get(variant.id)?.get(metric.id) ?? EMPTY_STATISTICS;
       drafts.push(compareArms(variant.id, metric, control, treated, settings, carried.comparisons.get(comparisonKey(variant.id, metric.id))));
     }
   }

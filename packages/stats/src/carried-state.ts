@@ -7,7 +7,9 @@
  *
  * A running minimum or intersection is only meaningful under the settings it
  * was computed with: when alpha, N* or the guardrail alpha change, the
- * comparisons' state restarts; when the allocation weights change, the SRM
+ * comparisons' state restarts; when CUPED is switched on or off for a metric
+ * (another estimator, whose sequences the old ones do not bound), that
+ * metric's comparisons restart; when the allocation weights change, the SRM
  * state does. The results record says so in `sequential_restart_reason`.
  */
 import type { ResolvedConfig } from './config';
@@ -66,9 +68,36 @@ function sameAllocation(previous: PreviousExperimentResults, config: ResolvedCon
   });
 }
 
-function carriedComparisons(previous: PreviousExperimentResults): Map<string, CarriedComparison> {
+type PreviousComparison = PreviousExperimentResults['comparisons'][number];
+
+/** A comparison's state exists once monitoring started (the running minima and intersections start together). */
+const hasState = (c: PreviousComparison): boolean => c.sequential_p_value_running_min !== null || (c.guardrail_p_value_running_min ?? null) !== null;
+
+/**
+ * A previous comparison was CUPED-adjusted iff it reported `cuped`: that is
+ * null only with CUPED off or before both arms had two persons, when
+ * monitoring had not started either (records before CUPED: off).
+ */
+const usedCuped = (c: PreviousComparison): boolean => c.cuped !== undefined && c.cuped !== null;
+
+interface CarriedComparisons {
+  comparisons: Map<string, CarriedComparison>;
+  /** Metrics whose state was dropped because CUPED was switched, with the new setting. */
+  switched: Map<string, boolean>;
+}
+
+function carriedComparisons(previous: PreviousExperimentResults, config: ResolvedConfig): CarriedComparisons {
   const comparisons = new Map<string, CarriedComparison>();
+  const switched = new Map<string, boolean>();
+  const cupedOf = new Map(config.metrics.map((m) => [m.id, m.cuped]));
   for (const c of previous.comparisons) {
+    const cuped = cupedOf.get(c.metric_id);
+    // A metric no longer configured has nothing to carry.
+    if (cuped === undefined) continue;
+    if (hasState(c) && usedCuped(c) !== cuped) {
+      switched.set(c.metric_id, cuped);
+      continue;
+    }
     // Intersections exist once monitoring started, which is when the running minimum did.
     const started = c.sequential_p_value_running_min !== null;
     comparisons.set(comparisonKey(c.variant_id, c.metric_id), {
@@ -79,7 +108,11 @@ function carriedComparisons(previous: PreviousExperimentResults): Map<string, Ca
       guardrailRunningMin: c.guardrail_p_value_running_min ?? null,
     });
   }
-  return comparisons;
+  return { comparisons, switched };
+}
+
+function estimatorChanges(switched: Map<string, boolean>): string[] {
+  return [...switched].map(([metricId, cuped]) => `CUPED switched ${cuped ? 'on' : 'off'} for ${metricId}: its running minima and confidence-sequence intersections restarted`);
 }
 
 export function carriedState(previous: PreviousExperimentResults | null | undefined, config: ResolvedConfig): CarriedState {
@@ -93,12 +126,14 @@ export function carriedState(previous: PreviousExperimentResults | null | undefi
   const reasons: string[] = [];
   const changes = settingChanges(previous, config);
   if (changes.length > 0) reasons.push(`${changes.join(', ')}: running minima and confidence-sequence intersections restarted`);
+  const carried: CarriedComparisons = changes.length > 0 ? { comparisons: new Map(), switched: new Map() } : carriedComparisons(previous, config);
+  reasons.push(...estimatorChanges(carried.switched));
   const allocationKept = sameAllocation(previous, config);
   if (!allocationKept && previous.srm.sequential_p_value !== undefined && previous.srm.sequential_p_value !== null) {
     reasons.push('allocation weights changed: the SRM sequential p-value restarted');
   }
   return {
-    comparisons: changes.length > 0 ? new Map() : carriedComparisons(previous),
+    comparisons: carried.comparisons,
     srmRunningMin: allocationKept ? (previous.srm.sequential_p_value ?? null) : null,
     restartReason: reasons.length > 0 ? reasons.join('; ') : null,
   };

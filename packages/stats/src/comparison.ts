@@ -3,6 +3,7 @@
  * the multiple-comparison adjustment, which needs the whole family.
  */
 import { bayesianTest } from './bayesian';
+import { cupedEstimate, varianceReduction, type CupedEstimate } from './cuped';
 import { absoluteEffect, relativeEffect, welchDegreesOfFreedom, type Effect } from './effects';
 import { welchTTest, type FixedHorizonResult } from './frequentist';
 import { finiteOrNull } from './numbers';
@@ -17,8 +18,8 @@ import {
   type Interval,
   type SequentialResult,
 } from './sequential';
-import type { ArmSummary } from './sufficient-statistics';
-import type { ArmResult, ComparisonResult, EffectResult, MetricConfig } from './types';
+import { summarize, type ArmSummary } from './sufficient-statistics';
+import type { ArmResult, ComparisonResult, CupedResult, EffectResult, FixedHorizonEffect, MetricConfig, SufficientStatistics } from './types';
 
 /** Welch's df needs n - 1 ≥ 1 in both arms. */
 const MIN_PERSONS_FOR_INFERENCE = 2;
@@ -39,14 +40,7 @@ export type ComparisonDraft = Omit<
 
 const NOT_STARTED: CarriedComparison = { runningMin: null, absolute: null, relative: null, conflict: false, guardrailRunningMin: null };
 
-const EMPTY_EFFECT: EffectResult = {
-  estimate: null,
-  std_error: null,
-  ci_lower: null,
-  ci_upper: null,
-  cs_lower: null,
-  cs_upper: null,
-};
+const EMPTY_FIXED_HORIZON_EFFECT: FixedHorizonEffect = { estimate: null, std_error: null, ci_lower: null, ci_upper: null };
 
 function armResult(arm: ArmSummary): ArmResult {
   return { n: arm.n, mean: finiteOrNull(arm.mean), std_dev: arm.variance === null ? null : finiteOrNull(Math.sqrt(arm.variance)) };
@@ -80,16 +74,50 @@ function reportedSequence(inference: Inference | null, running: Interval | null,
   return monitoring ? intersectConfidenceSequences(running, current) : { interval: current, conflict: false };
 }
 
+function fixedHorizonEffect(effect: Effect, fixed: FixedHorizonResult): FixedHorizonEffect {
+  return {
+    estimate: finiteOrNull(effect.estimate),
+    std_error: finiteOrNull(effect.standardError),
+    ci_lower: finiteOrNull(fixed.ciLower),
+    ci_upper: finiteOrNull(fixed.ciUpper),
+  };
+}
+
 /** The carried intersection stays reported even at an update where the effect is undefined. */
 function effectResult(inference: Inference | null, sequence: Intersection): EffectResult {
   const cs = { cs_lower: sequence.interval?.lower ?? null, cs_upper: sequence.interval?.upper ?? null };
-  if (inference === null) return { ...EMPTY_EFFECT, ...cs };
+  if (inference === null) return { ...EMPTY_FIXED_HORIZON_EFFECT, ...cs };
+  return { ...fixedHorizonEffect(inference.effect, inference.fixed), ...cs };
+}
+
+/** The effects a comparison's inference is made on: raw, or CUPED-adjusted. */
+interface Estimates {
+  absolute: Effect | null;
+  relative: Effect | null;
+  /** Welch–Satterthwaite on the arms' (adjusted) variances, as GrowthBook does for CUPED too. */
+  df: number | null;
+}
+
+function rawEstimates(control: ArmSummary, variant: ArmSummary): Estimates {
+  return { absolute: absoluteEffect(control, variant), relative: relativeEffect(control, variant), df: welchDegreesOfFreedom(control, variant) };
+}
+
+function adjustedEstimates(cuped: CupedEstimate): Estimates {
+  return { ...rawEstimates(cuped.control, cuped.variant), relative: cuped.relative };
+}
+
+function fixedHorizonOnly(effect: Effect | null, df: number | null, alpha: number): FixedHorizonEffect {
+  return effect === null || df === null ? EMPTY_FIXED_HORIZON_EFFECT : fixedHorizonEffect(effect, welchTTest(effect, df, alpha));
+}
+
+function cupedResult(cuped: CupedEstimate, raw: Estimates, control: ArmSummary, variant: ArmSummary, alpha: number): CupedResult {
   return {
-    estimate: finiteOrNull(inference.effect.estimate),
-    std_error: finiteOrNull(inference.effect.standardError),
-    ci_lower: finiteOrNull(inference.fixed.ciLower),
-    ci_upper: finiteOrNull(inference.fixed.ciUpper),
-    ...cs,
+    theta: cuped.theta,
+    variance_reduction: finiteOrNull(varianceReduction(control, variant, cuped)),
+    raw_absolute_difference: fixedHorizonOnly(raw.absolute, raw.df, alpha),
+    raw_relative_lift: fixedHorizonOnly(raw.relative, raw.df, alpha),
+    control_adjusted_mean: finiteOrNull(cuped.control.mean),
+    variant_adjusted_mean: finiteOrNull(cuped.variant.mean),
   };
 }
 
@@ -110,18 +138,26 @@ function guardrailPValue(absolute: Inference | null, totalPersons: number, metri
   );
 }
 
+/**
+ * With CUPED on for the metric, every effect, test and sequence is computed
+ * on the adjusted estimates; the raw ones are kept in `cuped`.
+ */
 export function compareArms(
   variantId: string,
   metric: Required<MetricConfig>,
-  control: ArmSummary,
-  variant: ArmSummary,
+  controlStatistics: SufficientStatistics,
+  variantStatistics: SufficientStatistics,
   settings: ComparisonSettings,
   carried: CarriedComparison = NOT_STARTED,
 ): ComparisonDraft {
+  const control = summarize(controlStatistics, metric.type);
+  const variant = summarize(variantStatistics, metric.type);
+  const raw = rawEstimates(control, variant);
+  const cuped = metric.cuped ? cupedEstimate(controlStatistics, variantStatistics, metric.type) : null;
+  const estimates = cuped === null ? raw : adjustedEstimates(cuped);
   const totalPersons = control.n + variant.n;
-  const df = welchDegreesOfFreedom(control, variant);
-  const absolute = infer(absoluteEffect(control, variant), df, totalPersons, settings);
-  const relative = infer(relativeEffect(control, variant), df, totalPersons, settings);
+  const absolute = infer(estimates.absolute, estimates.df, totalPersons, settings);
+  const relative = infer(estimates.relative, estimates.df, totalPersons, settings);
   const bayesian = relative !== null ? bayesianTest(relative.effect, metric.inverse) : null;
 
   const sequentialPValue = finiteOrNull(absolute?.sequential.pValue);
@@ -155,5 +191,6 @@ export function compareArms(
     cs_conflict: carried.conflict || absoluteSequence.conflict || relativeSequence.conflict,
     guardrail_p_value: guardrailP,
     guardrail_p_value_running_min: guardrailRunningMin,
+    cuped: cuped === null ? null : cupedResult(cuped, raw, control, variant, settings.alpha),
   };
 }

@@ -18,6 +18,7 @@ describe('config > defaults', () => {
       minPersonsPerVariant: 100,
     });
     expect(c.metrics[0].inverse).toBe(false);
+    expect(c.metrics[0].cuped).toBe(false);
   });
 });
 
@@ -30,6 +31,7 @@ describe('config > validation', () => {
     ['duplicate variants', { variants: [{ id: 'A', weight: 1 }, { id: 'A', weight: 1 }] }, /duplicate id "A"/],
     ['no metrics', { metrics: [] }, /at least one metric/],
     ['an unknown metric type', { metrics: [{ id: 'm', type: 'ratio' }] }, /expected 'conversion' or 'value'/],
+    ['a CUPED flag that is not a boolean', { metrics: [{ id: 'm', type: 'value', cuped: 'yes' }] }, /metrics\[0\]\.cuped: got "yes", expected a boolean/],
     ['alpha of 0', { alpha: 0 }, /alpha: got 0, expected a level in \(0, 0.5\]/],
     ['alpha above 0.5', { alpha: 0.7 }, /alpha/],
     ['a zero tuning parameter', { sequentialTuningParameter: 0 }, /sequentialTuningParameter/],

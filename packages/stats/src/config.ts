@@ -13,6 +13,8 @@ export const DEFAULTS = {
   /** Guardrail regressions are tested one-sided at this level (Holm across guardrails × variants). */
   guardrailAlpha: 0.05,
   role: 'primary' as MetricRole,
+  /** CUPED is opt-in per metric: it needs the pre-exposure sums. */
+  cuped: false,
   srmThreshold: 0.001,
   srmMinPersons: 8,
   minRuntimeMs: 0,
@@ -123,7 +125,16 @@ function resolveMetrics(config: ExperimentConfig): Required<MetricConfig>[] {
     if (m.role !== undefined && !ROLES.includes(m.role)) {
       throw new StatsInputError(`config.metrics[${i}].role`, `got ${show(m.role)}, expected one of ${ROLES.map((r) => `'${r}'`).join(', ')}`);
     }
-    return { id: requireId(`config.metrics[${i}].id`, m.id), type: m.type, inverse: m.inverse ?? false, role: m.role ?? DEFAULTS.role };
+    if (m.cuped !== undefined && typeof m.cuped !== 'boolean') {
+      throw new StatsInputError(`config.metrics[${i}].cuped`, `got ${show(m.cuped)}, expected a boolean`);
+    }
+    return {
+      id: requireId(`config.metrics[${i}].id`, m.id),
+      type: m.type,
+      inverse: m.inverse ?? false,
+      role: m.role ?? DEFAULTS.role,
+      cuped: m.cuped ?? DEFAULTS.cuped,
+    };
   });
   requireUnique('config.metrics', metrics.map((m) => m.id));
   return metrics;

@@ -24,7 +24,8 @@ function estimable(arm: ArmSummary): Estimable | null {
   return { n: arm.n, mean: arm.mean, variance: arm.variance };
 }
 
-function effectOrNull(estimate: number, standardError: number): Effect | null {
+/** An effect when its estimate is finite and its standard error finite and > 0. */
+export function effectOrNull(estimate: number, standardError: number): Effect | null {
   if (!Number.isFinite(estimate) || !Number.isFinite(standardError) || !(standardError > 0)) return null;
   return { estimate, standardError };
 }

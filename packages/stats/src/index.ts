@@ -24,18 +24,22 @@ export { guardrailFailures, judgeComparisons, type FamilySettings } from './metr
 export type { ComparisonDraft } from './comparison';
 export { adjustPValues } from './corrections';
 export { absoluteEffect, relativeEffect, welchDegreesOfFreedom, type Effect } from './effects';
+export { cupedEstimate, cupedTheta, type CupedEstimate } from './cuped';
 export { summarize, type ArmSummary } from './sufficient-statistics';
 export { decideStatus, type StatusInput, type StatusDecision } from './status';
 export type {
   ArmResult,
   ComparisonResult,
   CorrectionMethod,
+  CupedResult,
+  CupedStatistics,
   EffectResult,
   ExperimentConfig,
   ExperimentInput,
   ExperimentResults,
   PreviousExperimentResults,
   ExperimentStatus,
+  FixedHorizonEffect,
   GuardrailFailure,
   MetricConfig,
   MetricRole,

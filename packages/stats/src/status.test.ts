@@ -30,6 +30,7 @@ function comparison(patch: Partial<ComparisonResult>): ComparisonResult {
     guardrail_p_value: null,
     guardrail_p_value_running_min: null,
     guardrail_p_value_adjusted: null,
+    cuped: null,
     ...patch,
   };
 }

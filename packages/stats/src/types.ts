@@ -28,6 +28,21 @@ export type ExperimentStatus = 'collecting' | 'significant' | 'guardrail_failed'
  */
 export type Verdict = 'better' | 'worse' | 'inconclusive';
 
+/**
+ * CUPED's extra sums for one metric in one variant, over the same persons as
+ * `n`: X is a person's pre-exposure value of the metric (0 for a person with
+ * no activity before exposure, who is counted), Y the post-exposure value
+ * whose sums are `sum` and `sumSquares`.
+ */
+export interface CupedStatistics {
+  /** ΣX. */
+  sumX: number;
+  /** ΣX². */
+  sumXSquares: number;
+  /** ΣXY. */
+  sumXY: number;
+}
+
 /** Sufficient statistics of one metric in one variant. */
 export interface SufficientStatistics {
   /** Exposed persons (an integer ≥ 0). The same for every metric of a variant. */
@@ -36,6 +51,8 @@ export interface SufficientStatistics {
   sum: number;
   /** Sum over persons of their squared per-person totals. */
   sumSquares: number;
+  /** Required (when n > 0) for a metric with `cuped: true`; ignored otherwise. */
+  cuped?: CupedStatistics;
 }
 
 export interface VariantConfig {
@@ -51,6 +68,12 @@ export interface MetricConfig {
   inverse?: boolean;
   /** Default `primary`: without roles every metric decides the status, as before roles existed. */
   role?: MetricRole;
+  /**
+   * Regression adjustment on each person's pre-exposure value of the metric
+   * (CUPED, GrowthBook's estimator). Default false. When true every variant's
+   * statistics must carry `cuped` once it has persons.
+   */
+  cuped?: boolean;
 }
 
 export interface ExperimentConfig {
@@ -115,6 +138,33 @@ export interface EffectResult {
   cs_upper: number | null;
 }
 
+/** An estimate with its fixed-horizon (1 - alpha) interval only. */
+export interface FixedHorizonEffect {
+  estimate: number | null;
+  std_error: number | null;
+  ci_lower: number | null;
+  ci_upper: number | null;
+}
+
+/**
+ * What CUPED did to a comparison. The comparison's effects and tests are the
+ * adjusted ones; the unadjusted figures are here for reference.
+ */
+export interface CupedResult {
+  /** Cov(X, Y) / Var(X) over the persons of both arms of the comparison; 0 when Var(X) or Var(Y) is 0. */
+  theta: number;
+  /** 1 - Var(adjusted absolute difference) / Var(unadjusted absolute difference); null when the latter is 0 or undefined. */
+  variance_reduction: number | null;
+  /** The unadjusted absolute difference with its Welch interval (what the comparison reports without CUPED). */
+  raw_absolute_difference: FixedHorizonEffect;
+  /** The unadjusted relative lift with its delta-method interval. */
+  raw_relative_lift: FixedHorizonEffect;
+  /** Mean of Y - θX in the control. */
+  control_adjusted_mean: number | null;
+  /** Mean of Y - θX in the variant. */
+  variant_adjusted_mean: number | null;
+}
+
 export interface ArmResult {
   n: number;
   mean: number | null;
@@ -177,6 +227,11 @@ export interface ComparisonResult {
   guardrail_p_value_running_min: number | null;
   /** Guardrails only: the running minimum, Holm-adjusted across guardrail metrics × variants; a regression when < guardrail_alpha. */
   guardrail_p_value_adjusted: number | null;
+  /**
+   * Set when the metric has `cuped: true` and both arms have two persons:
+   * then every effect, test and sequence above is CUPED-adjusted. Null otherwise.
+   */
+  cuped: CupedResult | null;
 }
 
 export interface SrmVariantResult {
@@ -257,10 +312,12 @@ type Loosen<T, K extends keyof T> = Omit<T, K> & { [P in K]?: T[P] | null };
 /**
  * The results of an earlier update as `analyzeExperiment` takes them back:
  * records written before metric roles, guardrails, the intersected
- * confidence sequences and the sequential SRM test lack those fields (or
- * hold null where a reader filled in defaults).
+ * confidence sequences, the sequential SRM test and CUPED lack those fields
+ * (or hold null where a reader filled in defaults).
  */
 export type PreviousExperimentResults = Loosen<Omit<ExperimentResults, 'comparisons' | 'srm'>, 'guardrail_alpha' | 'guardrail_failures' | 'sequential_restart_reason'> & {
-  comparisons: Array<Loosen<ComparisonResult, 'metric_role' | 'verdict' | 'cs_conflict' | 'guardrail_p_value' | 'guardrail_p_value_running_min' | 'guardrail_p_value_adjusted'>>;
+  comparisons: Array<
+    Loosen<ComparisonResult, 'metric_role' | 'verdict' | 'cs_conflict' | 'guardrail_p_value' | 'guardrail_p_value_running_min' | 'guardrail_p_value_adjusted' | 'cuped'>
+  >;
   srm: Loosen<SrmResult, 'sequential_p_value'>;
 };

@@ -79,6 +79,7 @@ export function comparison(variantId: string, overrides: Partial<ComparisonResul
     guardrail_p_value: null,
     guardrail_p_value_running_min: null,
     guardrail_p_value_adjusted: null,
+    cuped: null,
     ...overrides,
   };
 }

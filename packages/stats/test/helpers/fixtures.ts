@@ -161,3 +161,47 @@ export function oneSidedSequentialFixtures() {
   const f = load('scipy-sequential-one-sided.json');
   return mapArray(f.cases, 'cases', (r, p) => numbers(r, p, ['z', 'alpha', 'tuning', 'n', 'p_value'] as const));
 }
+
+const INTERVAL_KEYS = ['estimate', 'std_error', 'ci_lower', 'ci_upper'] as const;
+const SEQUENCE_KEYS = [...INTERVAL_KEYS, 'cs_lower', 'cs_upper'] as const;
+
+function asCupedArm(value: Json, path: string): { variantId: string; stats: SufficientStatistics } {
+  const r = asRecord(value, path);
+  const x = asRecord(r.cuped, `${path}.cuped`);
+  return {
+    variantId: asString(r.variant_id, `${path}.variant_id`),
+    stats: {
+      ...asStatistics(r, path),
+      cuped: { sumX: asNumber(x.sum_x, `${path}.cuped.sum_x`), sumXSquares: asNumber(x.sum_x_squares, `${path}.cuped.sum_x_squares`), sumXY: asNumber(x.sum_xy, `${path}.cuped.sum_xy`) },
+    },
+  };
+}
+
+/** growthbook-cuped.json (scripts/generate_cuped_fixtures.py): per data set the arms' sums, per comparison GrowthBook's CUPED figures and the OLS cross-checks. */
+export function cupedFixtures() {
+  const f = load('growthbook-cuped.json');
+  const meta = asRecord(f.metadata, 'metadata');
+  return {
+    alpha: asNumber(meta.alpha, 'metadata.alpha'),
+    tuning: asNumber(meta.sequential_tuning_parameter, 'metadata.sequential_tuning_parameter'),
+    cases: mapArray(f.cases, 'cases', (r, p) => ({
+      name: asString(r.name, `${p}.name`),
+      metricType: asMetricType(r.metric_type, `${p}.metric_type`),
+      arms: mapArray(r.arms, `${p}.arms`, asCupedArm),
+      comparisons: mapArray(r.comparisons, `${p}.comparisons`, (c, q) => {
+        const e = asRecord(c.expected, `${q}.expected`);
+        return {
+          variantId: asString(c.variant_id, `${q}.variant_id`),
+          expected: {
+            ...numbers(e, `${q}.expected`, ['theta', 'variance_reduction', 'control_adjusted_mean', 'variant_adjusted_mean', 'df', 't', 'p_value', 'sequential_p_value', 'chance_to_beat_control'] as const),
+            absolute: numbers(e.absolute, `${q}.expected.absolute`, SEQUENCE_KEYS),
+            relative: numbers(e.relative, `${q}.expected.relative`, SEQUENCE_KEYS),
+            rawAbsolute: numbers(e.raw_absolute, `${q}.expected.raw_absolute`, INTERVAL_KEYS),
+            rawRelative: numbers(e.raw_relative, `${q}.expected.raw_relative`, INTERVAL_KEYS),
+          },
+          ols: numbers(c.ols, `${q}.ols`, ['theta_plugged_estimate', 'theta_plugged_robust_std_error', 'free_slope_estimate', 'within_arm_slope'] as const),
+        };
+      }),
+    })),
+  };
+}
