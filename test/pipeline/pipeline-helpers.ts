@@ -50,6 +50,19 @@ export interface PipelineOptions {
   dashboardBaseUrl: string;
 }
 
+/** The processor's variables in a pipeline: to start another one after a crash. */
+export function pipelineProcessorEnv(options: Pick<PipelineOptions, 'runId' | 'eventsTopic' | 'definitionsTopic' | 'resultsEnv'>): Record<string, string> {
+  return {
+    PROCESSOR_APPLICATION_ID: `${options.runId}-app`,
+    EVENTS_TOPIC: options.eventsTopic,
+    RESULTS_TOPIC: options.resultsEnv.RESULTS_TOPIC as string,
+    RESULTS_TOPIC_PARTITIONS: options.resultsEnv.RESULTS_TOPIC_PARTITIONS as string,
+    DEFINITIONS_TOPIC: options.definitionsTopic,
+    REDIS_KEY_PREFIX: `${options.runId}-processor:`,
+    COMMIT_INTERVAL_MS: '100',
+  };
+}
+
 /**
  * Starts the ingress (one events partition: the processor counts the events
  * in the order they were sent, so each results record is a prefix of the
@@ -67,15 +80,7 @@ export async function startPipeline(options: PipelineOptions, started: StartedPr
     LOG_LEVEL: 'warn',
   });
   started.push(ingress);
-  const processor: ProcessorProcess = await startProcessorProcess({
-    PROCESSOR_APPLICATION_ID: `${options.runId}-app`,
-    EVENTS_TOPIC: options.eventsTopic,
-    RESULTS_TOPIC: options.resultsEnv.RESULTS_TOPIC as string,
-    RESULTS_TOPIC_PARTITIONS: options.resultsEnv.RESULTS_TOPIC_PARTITIONS as string,
-    DEFINITIONS_TOPIC: options.definitionsTopic,
-    REDIS_KEY_PREFIX: `${options.runId}-processor:`,
-    COMMIT_INTERVAL_MS: '100',
-  });
+  const processor: ProcessorProcess = await startProcessorProcess(pipelineProcessorEnv(options));
   started.push(processor);
   await waitUntilReady(processor);
   const results: ResultsProcess = await startResultsProcess({ ...options.resultsEnv, SLACK_WEBHOOK_URL: options.slackUrl, DASHBOARD_BASE_URL: options.dashboardBaseUrl });

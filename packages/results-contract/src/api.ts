@@ -79,6 +79,14 @@ export const experimentSummarySchema = z
 
 export const experimentListSchema = z.object({ generated_at: z.number(), experiments: z.array(experimentSummarySchema) }).meta({ id: 'ExperimentList' });
 
+export const cupedViewSchema = z
+  .object({
+    variance_reduction: nullableNumber.describe('1 − Var(adjusted difference) / Var(raw difference): the share of the variance CUPED removed (the dashboard shows "CUPED: variance -X%")'),
+    theta: nullableNumber.describe('θ, the regression coefficient of the post-exposure totals on the pre-exposure covariate, pooled over control and variant'),
+    relative_lift_unadjusted: intervalSchema.describe('the relative lift without CUPED, fixed-horizon interval'),
+  })
+  .meta({ id: 'Cuped', description: 'CUPED variance reduction of a comparison: the intervals, p-values and chances of the comparison are the adjusted ones' });
+
 export const comparisonViewSchema = z
   .object({
     relative_lift: intervalSchema.describe('fixed-horizon confidence interval'),
@@ -98,6 +106,7 @@ export const comparisonViewSchema = z
     significant: z.boolean(),
     direction: z.enum(DIRECTIONS).nullable(),
     cs_conflict: z.boolean().describe('an update’s confidence sequence was disjoint from the running intersection: the effect drifts'),
+    cuped: cupedViewSchema.nullable().describe('null when the metric has no CUPED window (or CUPED is not estimable yet)'),
   })
   .meta({ id: 'Comparison', description: 'A variant against the control on one metric' });
 
@@ -219,6 +228,7 @@ export type ExperimentSummary = z.output<typeof experimentSummarySchema>;
 export type ExperimentList = z.output<typeof experimentListSchema>;
 export type ComparisonView = z.output<typeof comparisonViewSchema>;
 export type VariantMetricView = z.output<typeof variantMetricViewSchema>;
+export type CupedView = z.output<typeof cupedViewSchema>;
 export type VariantRow = z.output<typeof variantRowSchema>;
 export type SrmView = z.output<typeof srmViewSchema>;
 export type StatisticsView = z.output<typeof statisticsViewSchema>;

@@ -51,6 +51,7 @@ export type {
   ExperimentList,
   ComparisonView,
   VariantMetricView,
+  CupedView,
   VariantRow,
   SrmView,
   StatisticsView,

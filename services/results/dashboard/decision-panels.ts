@@ -23,6 +23,16 @@ export function verdictBadge(comparison: ComparisonView): HTMLElement {
   return h('span', { class: `badge verdict-${comparison.verdict}`, 'data-verdict': comparison.verdict }, VERDICT_LABELS[comparison.verdict]);
 }
 
+/** "CUPED: variance -51%": how much of the variance the pre-exposure covariate removed (adjusted figures are shown). */
+export function cupedNote(comparison: ComparisonView): HTMLElement | null {
+  const reduction = comparison.cuped?.variance_reduction;
+  if (reduction === null || reduction === undefined) return null;
+  const change = -Math.round(reduction * 100);
+  const unadjusted = comparison.cuped?.relative_lift_unadjusted;
+  const title = `CUPED-adjusted with each person’s pre-exposure value (θ = ${comparison.cuped?.theta?.toPrecision(3) ?? '—'}); unadjusted lift ${percent(unadjusted?.estimate, 1, true)} ${interval(unadjusted?.lower ?? null, unadjusted?.upper ?? null)}`;
+  return h('span', { class: 'muted small', 'data-field': 'cuped', title }, ` CUPED: variance ${change > 0 ? '+' : change < 0 ? '-' : ''}${Math.abs(change)}%`);
+}
+
 /** The banner of a guardrail_failed experiment: every failure, and what to do. */
 export function guardrailBanner(detail: ExperimentDetail): HTMLElement | null {
   const failures = detail.experiment.guardrail_failures;
@@ -54,7 +64,7 @@ export function metricVerdicts(detail: ExperimentDetail): HTMLElement | null {
           { 'data-metric': metricId, 'data-variant': variant.variant_id, 'data-role': comparison.metric_role },
           h('th', { scope: 'row' }, metricId, ' ', roleMark(roleOf.get(metricId))),
           h('td', {}, variant.variant_name),
-          h('td', { class: 'num', 'data-field': 'lift' }, h('span', { class: VERDICT_CLASSES[comparison.verdict] }, percent(lift.estimate, 1, true)), ' ', h('span', { class: 'muted' }, interval(lift.lower, lift.upper))),
+          h('td', { class: 'num', 'data-field': 'lift' }, h('span', { class: VERDICT_CLASSES[comparison.verdict] }, percent(lift.estimate, 1, true)), ' ', h('span', { class: 'muted' }, interval(lift.lower, lift.upper)), cupedNote(comparison)),
           h('td', { class: 'num', 'data-field': 'adjusted_p' }, pValue(comparison.adjusted_p_value), ' ', h('span', { class: 'muted small' }, ADJUSTMENT_LABELS[comparison.adjustment])),
           h('td', { 'data-field': 'verdict' }, verdictBadge(comparison), comparison.cs_conflict ? h('span', { class: 'muted small', title: 'an update’s confidence sequence was disjoint from the running intersection' }, ' drifting') : null),
         ),

@@ -46,6 +46,7 @@ function comparisonView(comparison: Comparison, analysis: Analysis): ComparisonV
     significant: comparison.sequential_significant,
     direction: comparison.direction,
     cs_conflict: comparison.cs_conflict,
+    cuped: comparison.cuped ? { variance_reduction: comparison.cuped.variance_reduction, theta: comparison.cuped.theta, relative_lift_unadjusted: effectInterval(comparison.cuped.raw_relative_lift, false) } : null,
   };
 }
 
