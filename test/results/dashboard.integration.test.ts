@@ -70,7 +70,7 @@ describe('Results service > dashboard in headless Chromium', () => {
       { id: 'green', views: 4040, clicks: 500, totalViews: 5100, totalClicks: 590 },
       { id: 'blue', views: 3980, clicks: 410, totalViews: 5000, totalClicks: 450 },
     ];
-    await produceJson(producer, topic, id, resultsRecord({ experimentId: id, name: 'Checkout button colour', version: 2, variants, analysis: { status: 'significant', winner: 'green', lift: 0.22 } }));
+    await produceJson(producer, topic, id, resultsRecord({ experimentId: id, name: 'Checkout button colour', version: 2, variants, analysis: { status: 'significant', winner: 'green', lift: 0.22, cupedVarianceReduction: 0.514 } }));
     for (let hour = 0; hour < 6; hour++) {
       const noise = [0.012, -0.008, 0.006, -0.004, 0.002, 0][hour] ?? 0;
       await produceJson(producer, resultsTopics(topic).series, `${id}|hour|${base + hour * 3_600_000}`, seriesRecord({
@@ -103,6 +103,10 @@ describe('Results service > dashboard in headless Chromium', () => {
     expect(await cell('green', 'chance_to_beat_control')).toBe('97.0%');
     expect(await green.locator('td[data-field="verdict"]').textContent()).toBe('Better');
     expect(await page.locator('#metric-verdicts tr[data-metric="click"][data-variant="green"] [data-role="primary"]').textContent()).toBe('Primary');
+    // CUPED-adjusted: the share of the variance the pre-exposure covariate removed, the unadjusted lift on hover.
+    const cuped = page.locator('#metric-verdicts tr[data-metric="click"][data-variant="green"] [data-field="cuped"]');
+    expect(await cuped.textContent()).toBe(' CUPED: variance -51%');
+    expect(await cuped.getAttribute('title')).toBe('CUPED-adjusted with each person’s pre-exposure value (θ = 0.800); unadjusted lift +24.2% [+18.5%, +29.9%]');
     expect(await page.locator('#srm-check').textContent()).toBe('Sample-ratio check: sequential p = 0.4800; chi-square p = 0.4800, informative only.');
     expect(await page.locator('.chart-svg path.line').count()).toBe(3);
     expect(await page.locator('.chart-svg path.band').count()).toBe(3);

@@ -16,7 +16,7 @@ export interface RecordSpec {
   updatedAt?: number;
   variants: VariantSpec[];
   /** No analysis when absent: the record as the processor writes it before two variants have persons. */
-  analysis?: { status: 'collecting' | 'significant' | 'invalid_srm' | 'guardrail_failed'; winner?: string; loser?: string; lift?: number; srmP?: number; guardrail?: GuardrailSpec; restartReason?: string };
+  analysis?: { status: 'collecting' | 'significant' | 'invalid_srm' | 'guardrail_failed'; winner?: string; loser?: string; lift?: number; srmP?: number; guardrail?: GuardrailSpec; restartReason?: string; cupedVarianceReduction?: number };
 }
 
 /** A guardrail metric (checkout_errors unless named) that regressed by `change` (relative) in `variant`: status guardrail_failed. */
@@ -29,8 +29,13 @@ export interface GuardrailSpec {
 /** Lift and chance to beat control of a variant that is not the significant one: small and undecided. */
 const UNDECIDED = { lift: 0.03, chance: 0.62 };
 
-function comparison(control: VariantSpec, variant: VariantSpec, lift: number, significant: boolean): ComparisonResult {
+/** With `varianceReduction`, the comparison is CUPED-adjusted: its unadjusted figures are wider by 1/√(1 − reduction). */
+function comparison(control: VariantSpec, variant: VariantSpec, lift: number, significant: boolean, varianceReduction?: number): ComparisonResult {
   const effect = (estimate: number) => ({ estimate, std_error: 0.02, ci_lower: estimate - 0.04, ci_upper: estimate + 0.04, cs_lower: estimate - 0.06, cs_upper: estimate + 0.06 });
+  const raw = (estimate: number) => {
+    const width = 0.04 / Math.sqrt(1 - (varianceReduction ?? 0));
+    return { estimate, std_error: width / 2, ci_lower: estimate - width, ci_upper: estimate + width };
+  };
   return {
     variant_id: variant.id,
     metric_id: 'click',
@@ -56,7 +61,10 @@ function comparison(control: VariantSpec, variant: VariantSpec, lift: number, si
     guardrail_p_value: null,
     guardrail_p_value_running_min: null,
     guardrail_p_value_adjusted: null,
-    cuped: null,
+    cuped:
+      varianceReduction === undefined
+        ? null
+        : { theta: 0.8, variance_reduction: varianceReduction, raw_absolute_difference: raw(lift / 10), raw_relative_lift: raw(lift * 1.1), control_adjusted_mean: control.clicks / control.views, variant_adjusted_mean: variant.clicks / variant.views },
   };
 }
 
@@ -115,7 +123,7 @@ export function resultsRecord(spec: RecordSpec): ExperimentResults {
   const guardrail = a.guardrail;
   const guardrailVariant = others.find((v) => v.id === guardrail?.variant);
   const comparisons = [
-    ...others.map((v) => comparison(control, v, liftOf(v), a.status === 'significant' && v.id === significantId)),
+    ...others.map((v) => comparison(control, v, liftOf(v), a.status === 'significant' && v.id === significantId, a.cupedVarianceReduction)),
     ...(guardrail && guardrailVariant ? [guardrailComparison(control, guardrailVariant, guardrail)] : []),
   ];
   const failures = comparisons

@@ -1,5 +1,5 @@
 import type { DefinitionsCatalog, ExperimentDefinition } from '@abtest/definitions';
-import { analyzeExperiment, StatsInputError, type ExperimentConfig, type ExperimentResults as ExperimentAnalysis } from '@abtest/stats';
+import { analyzeExperiment, StatsInputError, type ExperimentConfig, type ExperimentResults as ExperimentAnalysis, type SufficientStatistics } from '@abtest/stats';
 import { clean } from './delta';
 import type { ExperimentState } from './results';
 
@@ -31,13 +31,18 @@ export function analyze(state: ExperimentState, definitions: DefinitionsCatalog,
   if (!arms) return { analysis: null, note: 'waiting for persons in at least two variants' };
   const definition = definitions.experiment(state.experiment_id);
   const ids = new Set(arms.variants.map((v) => v.id));
-  const stats: Record<string, Record<string, { n: number; sum: number; sumSquares: number }>> = {};
+  const stats: Record<string, Record<string, SufficientStatistics>> = {};
   for (const [variantId, variant] of Object.entries(state.variants)) {
     if (!ids.has(variantId)) continue;
+    const persons = variant.persons;
     stats[variantId] = Object.fromEntries(
       metrics.map((m) => {
         const figures = variant.metrics[m.id];
-        return [m.id, { n: variant.persons, sum: variant.persons > 0 ? clean(figures?.sum ?? 0) : 0, sumSquares: variant.persons > 0 ? clean(figures?.sum_squares ?? 0) : 0 }];
+        const sum = (value: number | undefined) => (persons > 0 ? clean(value ?? 0) : 0);
+        const statistics: SufficientStatistics = { n: persons, sum: sum(figures?.sum), sumSquares: sum(figures?.sum_squares) };
+        // Persons without activity before their exposure have X = 0: absent sums are zeros.
+        if (m.cuped !== null) statistics.cuped = { sumX: sum(figures?.cuped?.sum_x), sumXSquares: sum(figures?.cuped?.sum_x_squares), sumXY: sum(figures?.cuped?.sum_xy) };
+        return [m.id, statistics];
       }),
     );
   }
@@ -46,7 +51,7 @@ export function analyze(state: ExperimentState, definitions: DefinitionsCatalog,
     experimentId: state.experiment_id,
     variants: arms.variants,
     controlVariantId: arms.control,
-    metrics: metrics.map((m) => ({ id: m.id, type: m.type, inverse: m.inverse, role: roles.get(m.id) ?? 'secondary' })),
+    metrics: metrics.map((m) => ({ id: m.id, type: m.type, inverse: m.inverse, role: roles.get(m.id) ?? 'secondary', cuped: m.cuped !== null })),
     startTime: startTimeOf(state, definition, now),
     ...(definition && {
       alpha: definition.alpha,

@@ -21,6 +21,11 @@ describe('daily buckets', () => {
     expect(addToBuckets(buckets, 1000, 5, 7)).toEqual(buckets);
   });
 
+  it('should keep a day sum without float dust (12 significant digits)', () => {
+    expect(0.1 + 0.2).not.toBe(0.3);
+    expect(addToBuckets(addToBuckets(undefined, 5, 0.1, 7), 5, 0.2, 7)).toEqual([5, 0.3]);
+  });
+
   it('should count days in UTC event time', () => {
     expect(dayOf(Date.UTC(2026, 0, 1, 23, 59, 59, 999))).toBe(Date.UTC(2026, 0, 1) / DAY_MS);
     expect(dayOf(Date.UTC(2026, 0, 2))).toBe(Date.UTC(2026, 0, 2) / DAY_MS);

@@ -33,6 +33,13 @@ function encode(days: Array<[number, number]>): DailyBuckets {
 }
 
 /**
+ * A day's sum to 12 significant digits: 0.1 + 0.2 gives 0.30000000000000004,
+ * whose float dust would multiply its size in JSON; the rounding is a
+ * relative 5e-13 at most.
+ */
+const compact = (sum: number): number => Number(sum.toPrecision(12));
+
+/**
  * Days kept beyond the window: an exposure may arrive after events of the
  * next day (event time), and its window must still be whole.
  */
@@ -49,7 +56,7 @@ export function addToBuckets(buckets: DailyBuckets | undefined, day: number, val
   const days = decoded.filter(([d]) => d >= keepFrom);
   if (day >= keepFrom) {
     const existing = days.find(([d]) => d === day);
-    if (existing) existing[1] += value;
+    if (existing) existing[1] = compact(existing[1] + value);
     else days.push([day, value]);
     days.sort(([a], [b]) => a - b);
   }

@@ -45,6 +45,31 @@ describe('ResultsProcessor', () => {
     expect(second.status).toBe('significant');
   });
 
+  it('publishes the CUPED sums of a CUPED metric and the adjusted comparison they give, with the variance removed', () => {
+    const definitions = catalog();
+    definitions.apply('metric|revenue', JSON.stringify({ id: 'revenue', type: 'value', event: 'Order Completed', value_path: 'properties.revenue', scope: 'global', cuped: { window: '7d' } }));
+    definitions.apply('experiment|exp', JSON.stringify({ id: 'exp', variants: [{ id: 'control' }, { id: 'treatment' }], primary_metrics: ['revenue'] }));
+    // Y = X + noise per person: X of 500 persons per variant 0..9 (sum 2250, squares 14250); Σ Y = Σ X + 500·shift, Σ XY ≈ Σ X² + shift·Σ X.
+    const revenueDelta = (variant: string, shift: number): ExperimentDelta => {
+      const d = delta(variant, 500, 50);
+      d.metric_types.revenue = 'value';
+      const sumY = 2250 + 500 * shift;
+      (d.variants[variant] as ExperimentDelta['variants'][string]).metrics.revenue = { persons_converted: 500, event_count: 500, sum: sumY, sum_squares: 14250 + 2 * shift * 2250 + 500 * shift * shift + 500, cuped: { sum_x: 2250, sum_x_squares: 14250, sum_xy: 14250 + shift * 2250 } };
+      return d;
+    };
+    const results = driver(definitions);
+    results.pipe('exp', revenueDelta('control', 0), T0);
+    const record = results.pipe('exp', revenueDelta('treatment', 0.2), T0 + 1).find((o) => o.child === RESULTS_SINK)?.value as ExperimentResults;
+    expect(record.variants.find((v) => v.variant_id === 'treatment')?.metrics.find((m) => m.metric_id === 'revenue')?.cuped).toEqual({ sum_x: 2250, sum_x_squares: 14250, sum_xy: 14250 + 0.2 * 2250 });
+    expect(record.variants[0]?.metrics.find((m) => m.metric_id === 'signup')?.cuped).toBeNull();
+    const comparison = record.analysis?.comparisons.find((c) => c.metric_id === 'revenue');
+    // Var(Y) = Var(X) + 1 per person: the covariate removes most of it.
+    expect(comparison?.cuped?.variance_reduction).toBeGreaterThan(0.8);
+    expect(comparison?.cuped?.theta).toBeCloseTo(1, 6);
+    expect(comparison?.absolute_difference.estimate).toBeCloseTo(0.2, 9);
+    expect(record.analysis?.comparisons.find((c) => c.metric_id === 'signup')?.cuped).toBeNull();
+  });
+
   it('makes a global metric a guardrail of an experiment that does not name it: a loss on it fails the experiment', () => {
     const results = driver();
     results.pipe('exp', delta('control', 1000, 200), T0);

@@ -46,7 +46,7 @@ function comparisonView(comparison: Comparison, analysis: Analysis): ComparisonV
     significant: comparison.sequential_significant,
     direction: comparison.direction,
     cs_conflict: comparison.cs_conflict,
-    cuped: comparison.cuped ? { variance_reduction: comparison.cuped.variance_reduction, theta: comparison.cuped.theta, relative_lift_unadjusted: effectInterval(comparison.cuped.raw_relative_lift, false) } : null,
+    cuped: comparison.cuped ? { variance_reduction: comparison.cuped.variance_reduction, theta: comparison.cuped.theta, relative_lift_unadjusted: { estimate: comparison.cuped.raw_relative_lift.estimate, lower: comparison.cuped.raw_relative_lift.ci_lower, upper: comparison.cuped.raw_relative_lift.ci_upper } } : null,
   };
 }
 
