@@ -7,6 +7,7 @@
  * KAFKA_BROKERS/REDIS_URL are set. Settings: see the README's Benchmark section.
  */
 import { mkdirSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Redis from 'ioredis';
 import { DefinitionsCatalog } from '@abtest/definitions';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
@@ -83,6 +84,8 @@ interface RunResult extends CommitStats {
   eventsPerSecond: number;
   cpuMicrosPerEvent: number;
   startupSeconds: number;
+  loopDelayP50Ms: number;
+  loopDelayP99Ms: number;
   freshnessSamples: number;
   freshnessP50Ms: number;
   freshnessP99Ms: number;
@@ -125,12 +128,16 @@ async function runOnce(kafka: Kafka, admin: Admin, producer: Producer, redis: Re
   // Throughput: from readiness (group joined, tasks initialized) until the published results count every event,
   // i.e. everything processed, committed (exactly once) and through both sub-topologies.
   const stopProfiling = s.profileDir === undefined ? undefined : await startProfiling(s.profileDir, run);
+  // Event-loop delay: every round trip of a commit (Kafka, Redis) waits this long for its turn on the loop.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const [readyAt, processedAtReady, cpuAtReady] = [performance.now(), await processed(), process.cpuUsage()];
   const total = () => [...counted.values()].reduce((sum, n) => sum + n, 0);
   await waitFor(() => total() >= load.events, { description: `${load.events} events in the published results`, timeoutMs: 600_000, intervalMs: 20 });
   const seconds = (performance.now() - readyAt) / 1_000;
   // CPU of this process (all its threads, GC included) per event: less noisy than the rate on a shared machine.
   const cpu = process.cpuUsage(cpuAtReady);
+  loopDelay.disable();
   const profile = await stopProfiling?.();
   const commits = await commitStats(registry);
 
@@ -163,6 +170,8 @@ async function runOnce(kafka: Kafka, admin: Admin, producer: Producer, redis: Re
     cpuMicrosPerEvent: Number(((cpu.user + cpu.system) / events).toFixed(1)),
     startupSeconds: Number(((readyAt - started) / 1_000).toFixed(2)),
     ...commits,
+    loopDelayP50Ms: Math.round(loopDelay.percentile(50) / 1e6),
+    loopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e6),
     freshnessSamples: sorted.length,
     freshnessP50Ms: percentile(sorted, 50),
     freshnessP99Ms: percentile(sorted, 99),
@@ -173,7 +182,7 @@ async function runOnce(kafka: Kafka, admin: Admin, producer: Producer, redis: Re
 
 /** Medians of a workload's runs, with every run's figures (the spread on a shared machine is large). */
 function summary(results: RunResult[]): Record<string, unknown> {
-  const figures = ['eventsPerSecond', 'cpuMicrosPerEvent', 'meanCommitMs', 'p99CommitMs', 'freshnessP50Ms', 'freshnessP99Ms'] as const;
+  const figures = ['eventsPerSecond', 'cpuMicrosPerEvent', 'meanCommitMs', 'p99CommitMs', 'loopDelayP99Ms', 'freshnessP50Ms', 'freshnessP99Ms'] as const;
   return {
     workload: results[0]?.workload,
     events: results[0]?.events,

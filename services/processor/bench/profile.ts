@@ -83,7 +83,8 @@ export async function startProfiling(dir: string, name: string): Promise<() => P
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
   await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', { samplingInterval: HEAP_SAMPLING_INTERVAL });
+  // Objects already collected count too: short-lived per-record garbage is what GC spends its time on.
+  await session.post('HeapProfiler.startSampling', { samplingInterval: HEAP_SAMPLING_INTERVAL, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   return async () => {
     const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: CpuProfile };
     const { profile: heap } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: SamplingHeapNode } };
