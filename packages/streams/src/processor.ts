@@ -48,8 +48,9 @@ export interface Processor<V = unknown> {
   prefetch?(record: StreamRecord<V>): StoreKey[];
   process(record: StreamRecord<V>): void;
   /**
-   * Called after each batch of records (before the children process what was
-   * forwarded): a processor that gathers over a batch, e.g. summing
+   * Called after each batch of records (a slice of at most 1,000 records of a
+   * fetched batch), before the children process what was forwarded: a
+   * processor that gathers over a batch, e.g. summing
    * increments, forwards here. What a failed batch gathered is never seen:
    * the task re-initializes and gets new processors.
    */

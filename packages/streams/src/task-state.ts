@@ -100,13 +100,18 @@ export class TaskState {
     let cachedCount = 0;
     for (const { store, key } of wanted) {
       const slot = this.slot(store);
+      if (!slot.cached) {
+        // No eviction to protect against: a key asked twice is merely read twice (a set per key cost more).
+        if (slot.lookup(key) === undefined) missing.push([slot, key]);
+        continue;
+      }
       let keys = asked.get(slot);
       if (!keys) asked.set(slot, (keys = new Set()));
       if (keys.has(key)) continue;
       keys.add(key);
       if (slot.lookup(key) !== undefined) continue;
       missing.push([slot, key]);
-      if (slot.cached) cachedCount += 1;
+      cachedCount += 1;
     }
     if (missing.length === 0) return;
     this.evictIfFull(cachedCount, asked);

@@ -10,8 +10,16 @@ import { changelogRecords } from './changelog-records';
 import { restoreStores, type StateRestoreListener } from './restorer';
 import { taskIdOf } from './task-assignor';
 import type { StoreChange, TaskState } from './task-state';
-import { CHANGELOG_SUFFIX, changelogTopic, type SinkNode, type Subtopology, type Topology } from './topology';
+import { CHANGELOG_SUFFIX, changelogTopic, type SinkNode, type SourceNode, type Subtopology, type Topology, type TopologyNode } from './topology';
 
+/**
+ * Records processed between two turns of the event loop. A fetched batch
+ * can hold tens of thousands of records; processed in one go, it kept every
+ * other task's commit round trip (and Redis reply) waiting for it.
+ */
+const MAX_RECORDS_PER_SLICE = 1_000;
+/** Records without headers share one (never written) object. */
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 export interface TaskDependencies {
   topology: Topology;
@@ -150,18 +158,21 @@ export class StreamTask {
   }
 
   private async processBatch(topic: string, messages: KafkaMessage[], partition: number): Promise<number> {
-    const next = this.processedNext.get(topic) ?? -1n;
-    const fresh = messages.filter((m) => BigInt(m.offset) >= next);
+    const fresh = unprocessed(messages, this.processedNext.get(topic));
     if (fresh.length === 0) return 0;
-    this.deps.state.beginBatch();
-    const inputs = new Map<string, StreamRecord[]>();
-    for (const node of this.deps.subtopology.nodes) {
-      if (node.kind === 'source' && node.topics.includes(topic)) {
-        inputs.set(node.name, fresh.map((m) => toStreamRecord(m, topic, partition, node.deserialize)));
-      }
+    const sources = this.deps.subtopology.nodes.filter((node): node is SourceNode => node.kind === 'source' && node.topics.includes(topic));
+    for (let start = 0; start < fresh.length; start += MAX_RECORDS_PER_SLICE) {
+      // Between slices, whatever else waits on the event loop runs: other tasks' commits take round trips, each waiting for the loop.
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      const slice = fresh.slice(start, start + MAX_RECORDS_PER_SLICE);
+      this.deps.state.beginBatch();
+      const inputs = new Map<string, StreamRecord[]>();
+      for (const source of sources) inputs.set(source.name, slice.map((m) => toStreamRecord(m, topic, partition, source.deserialize)));
+      await this.runNodes(inputs);
     }
-    await this.runNodes(inputs);
-    for (const message of fresh) this.streamTime = Math.max(this.streamTime ?? Number.NEGATIVE_INFINITY, Number(message.timestamp));
+    let streamTime = this.streamTime ?? Number.NEGATIVE_INFINITY;
+    for (const message of fresh) streamTime = Math.max(streamTime, Number(message.timestamp));
+    this.streamTime = streamTime;
     this.processedNext.set(topic, BigInt((fresh[fresh.length - 1] as KafkaMessage).offset) + 1n);
     this.dirty = true;
     return fresh.length;
@@ -320,10 +331,12 @@ export class StreamTask {
   /** Forwards of processor `name` become its children's input (stamped with the current record's or punctuation's time). */
   private forwarder(name: string, inputs: Map<string, StreamRecord[]>): (record: OutputRecord, childName?: string) => void {
     const children = this.deps.topology.children(name);
+    const targetsByName = new Map<string | undefined, readonly TopologyNode[]>();
     return (record, childName) => {
-      const targets = forwardTargets(name, children, childName);
-      const forwarded: StreamRecord = { key: record.key, value: record.value, timestamp: record.timestamp ?? this.currentTimestamp, headers: record.headers ?? {}, topic: '', partition: this.partition, offset: '-1' };
-      for (const child of targets) appendAll(inputs, child.name, [forwarded]);
+      let targets = targetsByName.get(childName);
+      if (!targets) targetsByName.set(childName, (targets = forwardTargets(name, children, childName)));
+      const forwarded: StreamRecord = { key: record.key, value: record.value, timestamp: record.timestamp ?? this.currentTimestamp, headers: record.headers ?? NO_HEADERS, topic: '', partition: this.partition, offset: '-1' };
+      for (const child of targets) appendOne(inputs, child.name, forwarded);
     };
   }
 
@@ -419,13 +432,35 @@ export class StreamTask {
 
 function appendAll(inputs: Map<string, StreamRecord[]>, name: string, records: StreamRecord[]): void {
   const list = inputs.get(name);
-  if (list) list.push(...records);
-  else inputs.set(name, [...records]);
+  if (!list) inputs.set(name, [...records]);
+  else for (const record of records) list.push(record);
+}
+
+function appendOne(inputs: Map<string, StreamRecord[]>, name: string, record: StreamRecord): void {
+  const list = inputs.get(name);
+  if (list) list.push(record);
+  else inputs.set(name, [record]);
+}
+
+/** The messages at or after `next` (offsets ascend within a fetched batch): usually all of them, found without a BigInt per message. */
+function unprocessed(messages: KafkaMessage[], next: bigint | undefined): KafkaMessage[] {
+  if (next === undefined || messages.length === 0) return messages;
+  if (BigInt((messages[messages.length - 1] as KafkaMessage).offset) < next) return [];
+  if (BigInt((messages[0] as KafkaMessage).offset) >= next) return messages;
+  return messages.filter((m) => BigInt(m.offset) >= next);
 }
 
 function toStreamRecord(message: KafkaMessage, topic: string, partition: number, deserialize: (value: Buffer | null, key: string | null) => unknown): StreamRecord {
   const key = message.key === null ? null : message.key.toString();
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined) headers[name] = value.toString();
-  return { key, value: deserialize(message.value, key), timestamp: Number(message.timestamp), headers, topic, partition, offset: message.offset };
+  return { key, value: deserialize(message.value, key), timestamp: Number(message.timestamp), headers: headersOf(message.headers), topic, partition, offset: message.offset };
+}
+
+function headersOf(raw: KafkaMessage['headers']): Record<string, string> {
+  if (raw === undefined) return NO_HEADERS;
+  let headers: Record<string, string> | undefined;
+  for (const name in raw) {
+    const value = raw[name];
+    if (value !== undefined) (headers ??= {})[name] = value.toString();
+  }
+  return headers ?? NO_HEADERS;
 }
