@@ -34,7 +34,8 @@ interface Relevance {
 export class AttributionProcessor implements Processor<Json> {
   private context!: ProcessorContext;
   private persons!: KeyValueStore<PersonState>;
-  private readonly read = new WeakMap<object, Relevance | undefined>();
+  /** What each event of the batch means, read once for prefetch and process; cleared with the batch (a WeakMap costs the collector more). */
+  private readonly read = new Map<object, Relevance | undefined>();
   private deltas = new DeltaCollector();
 
   constructor(private readonly options: AttributionOptions) {}
@@ -81,6 +82,7 @@ export class AttributionProcessor implements Processor<Json> {
   endBatch(): void {
     for (const delta of this.deltas.deltas()) this.context.forward({ key: delta.experiment_id, value: delta });
     this.deltas = new DeltaCollector();
+    this.read.clear();
   }
 
   /** True when a remembered trait changed. */
