@@ -146,3 +146,36 @@ describe('kafka-io > ThreadedProducer > real Kafka', () => {
     await expect(start).rejects.toMatchObject({ retriable: true });
   });
 });
+
+describe('kafka-io > transactions on real Kafka (kafkajs patch: coordinators found once)', () => {
+  it('should find the coordinators once and retry CONCURRENT_TRANSACTIONS itself, not before or after every request of every transaction, and commit every transaction', async () => {
+    const kafka = createKafka({ brokers: brokers(), clientId: unique('kafka-io-txn'), connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000 }, silent);
+    const admin = kafka.admin();
+    const producer = kafka.producer({ transactionalId: unique('txn'), idempotent: true, maxInFlightRequests: 1 });
+    const topic = unique('txn');
+    const groupId = unique('txn-group');
+    const apis: string[] = [];
+    producer.on(producer.events.REQUEST, (event) => void apis.push(event.payload.apiName));
+    await Promise.all([admin.connect(), producer.connect()]);
+    try {
+      await ensureTopics(admin, [{ topic, numPartitions: 1 }]);
+      for (let i = 1; i <= 5; i++) {
+        const transaction = await producer.transaction();
+        await transaction.send({ topic, messages: [{ value: String(i) }] });
+        await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition: 0, offset: String(i) }] }] });
+        await transaction.commit();
+      }
+      // After the first transaction, no lookups: unpatched, each transaction sent a FindCoordinator (apiName GroupCoordinator)
+      // before each of AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit and EndTxn, and its first AddPartitionsToTxn,
+      // refused with CONCURRENT_TRANSACTIONS while the previous commit completed, went through the producer's retry with a Metadata request.
+      expect(apis.filter((api) => api === 'EndTxn')).toHaveLength(5);
+      const afterFirst = apis.slice(apis.indexOf('EndTxn') + 1);
+      expect(afterFirst.filter((api) => api === 'GroupCoordinator' || api === 'Metadata')).toEqual([]);
+      expect(afterFirst.filter((api) => api === 'TxnOffsetCommit')).toHaveLength(4);
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      expect(offsets?.partitions).toEqual([expect.objectContaining({ partition: 0, offset: '5' })]);
+    } finally {
+      await Promise.all([producer.disconnect(), admin.disconnect()]);
+    }
+  });
+});

@@ -12,6 +12,7 @@ export const KAFKAJS_PATCH_MARKERS = [
   { file: 'src/consumer/filterAbortedMessages.js', marker: 'The broker lists aborted transactions in the order they ended' },
   { file: 'src/network/requestQueue/index.js', marker: 'kafkajs#1556' },
   { file: 'src/producer/eosManager/index.js', marker: 'CONCURRENT_TRANSACTIONS_RETRY_TIME' },
+  { file: 'src/producer/eosManager/index.js', marker: 'coordinatorNodeIds' },
   { file: 'src/producer/groupMessagesPerPartition.js', marker: 'kafkajs/pull/1576' },
   { file: 'src/producer/partitioners/default/murmur2.js', marker: 'Math.imul(h, M)' },
 ] as const;
