@@ -4,7 +4,7 @@ import { Gauge, Registry } from 'prom-client';
 import { BatchingProducer } from './batching-producer';
 import { createKafka, type KafkaLogger } from './client';
 import { KafkaConfigError } from './errors';
-import { PENDING_REPORT_INTERVAL_MS, serializeError, type FromWorker, type LogLevel, type ToWorker, type WorkerSettings } from './worker-protocol';
+import { PENDING_REPORT_INTERVAL_MS, fromSendRequest, serializeError, type FromWorker, type LogLevel, type ToWorker, type WorkerSettings } from './worker-protocol';
 
 /**
  * The producer thread of ThreadedProducer: a BatchingProducer whose kafkajs
@@ -34,8 +34,9 @@ function run(port: MessagePort, settings: WorkerSettings): void {
   port.on('message', (message: ToWorker) => {
     switch (message.type) {
       case 'send':
-        for (const { id, records } of message.sends) {
-          producer.send(records).then(
+        for (const send of message.sends) {
+          const { id } = send;
+          producer.send(fromSendRequest(send)).then(
             () => ack(id),
             (error: unknown) => post({ type: 'failed', id, error: serializeError(error) }),
           );

@@ -7,7 +7,7 @@ import { BATCHING_PRODUCER_DEFAULTS } from './batching-producer';
 import type { KafkaLogger } from './client';
 import type { KafkaConnectionConfig } from './config';
 import { KafkaUnavailableError, ProduceTimeoutError, ProducerClosedError, type KafkaIoError } from './errors';
-import { deserializeError, type FromWorker, type SendRequest, type ToWorker, type WorkerSettings } from './worker-protocol';
+import { deserializeError, toSendRequest, type FromWorker, type SendRequest, type ToWorker, type WorkerSettings } from './worker-protocol';
 
 export interface ThreadedProducerOptions extends Omit<BatchingProducerOptions, 'registry'> {
   connection: KafkaConnectionConfig;
@@ -113,7 +113,7 @@ export class ThreadedProducer {
       this.waiting.set(id, { resolve, reject, timer });
       this.unanswered.set(id, performance.now());
       if (this.outbox.length === 0) setImmediate(() => this.post({ type: 'send', sends: this.outbox.splice(0) }));
-      this.outbox.push({ id, records: [...records] });
+      this.outbox.push(toSendRequest(id, records));
     });
   }
 
