@@ -108,13 +108,15 @@ export class ThreadedProducer {
     if (this.closing || this.exited) return Promise.reject(new ProducerClosedError('the producer is closing and takes no more records'));
     if (records.length === 0) return Promise.resolve();
     const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
+    // No closure here refers to `records`: the timer would keep them alive until Kafka's acknowledgement.
+    const acknowledged = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => this.settle(id, new ProduceTimeoutError(`the producer thread did not answer within ${this.silenceTimeoutMs} ms`)), this.silenceTimeoutMs);
       this.waiting.set(id, { resolve, reject, timer });
-      this.unanswered.set(id, performance.now());
-      if (this.outbox.length === 0) setImmediate(() => this.post({ type: 'send', sends: this.outbox.splice(0) }));
-      this.outbox.push(toSendRequest(id, records));
     });
+    this.unanswered.set(id, performance.now());
+    if (this.outbox.length === 0) setImmediate(() => this.post({ type: 'send', sends: this.outbox.splice(0) }));
+    this.outbox.push(toSendRequest(id, records));
+    return acknowledged;
   }
 
   /** The producer thread's metrics (kafka_producer_*), as a registry to merge into the service's. */
