@@ -21,7 +21,7 @@ import { batchOf, singleEvents } from './workloads';
  * value. `--broker-limit` also measures, in each run, what the broker takes
  * from Kafka's own Java producer. Prints one JSON summary on stdout.
  */
-const USAGE = 'usage: bench [--runs N] [--concurrency N] [--duration SECONDS] [--warmup SECONDS] [--workloads single,batch-100,batch-1000] [--broker-limit] [--profile DIR] [--heap-profile DIR]';
+const USAGE = 'usage: bench [--runs N] [--concurrency N] [--duration SECONDS] [--warmup SECONDS] [--workloads single,batch-100,batch-1000] [--broker-limit] [--profile DIR] [--heap-profile DIR] [--ingress-node-options "--max-semi-space-size=64"]';
 const WRITE_KEY = 'bench-write-key';
 const MAIN = resolve(__dirname, '..', 'dist', 'main.js');
 
@@ -39,6 +39,8 @@ interface Options {
   profileDir: string | undefined;
   /** Write V8 sampling heap (allocation) profiles of the ingress (both threads) into this directory. */
   heapProfileDir: string | undefined;
+  /** NODE_OPTIONS of the ingress alone (not of the load generator), e.g. V8 heap settings to compare. */
+  ingressNodeOptions: string | undefined;
 }
 
 function options(): Options {
@@ -52,6 +54,7 @@ function options(): Options {
       'broker-limit': { type: 'boolean', default: false },
       profile: { type: 'string' },
       'heap-profile': { type: 'string' },
+      'ingress-node-options': { type: 'string' },
     },
   });
   const number = (name: string, value: string) => {
@@ -73,6 +76,7 @@ function options(): Options {
     workloads,
     profileDir: values.profile && resolve(values.profile),
     heapProfileDir: values['heap-profile'] && resolve(values['heap-profile']),
+    ingressNodeOptions: values['ingress-node-options'],
   };
 }
 
@@ -108,6 +112,7 @@ async function main(): Promise<void> {
       args: [...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []), ...(opts.heapProfileDir ? ['--heap-prof', `--heap-prof-dir=${opts.heapProfileDir}`] : []), MAIN],
       env: {
         ...process.env,
+        ...(opts.ingressNodeOptions === undefined ? {} : { NODE_OPTIONS: opts.ingressNodeOptions }),
         KAFKA_BROKERS: brokers.join(','),
         INGRESS_MODE: 'production',
         INGRESS_SOURCES: JSON.stringify([{ name: 'bench', writeKeys: [WRITE_KEY] }]),
@@ -167,7 +172,7 @@ async function main(): Promise<void> {
     await admin.disconnect();
     const output = {
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadAverageAtStart, loadAverageAtEnd: loadavg()[0] },
-      setup: { runs: opts.runs, concurrency: opts.concurrency, durationSeconds: opts.durationMs / 1_000, broker: broker ? 'local, started by the bench' : 'KAFKA_BROKERS' },
+      setup: { ingressNodeOptions: opts.ingressNodeOptions ?? process.env.NODE_OPTIONS ?? '', runs: opts.runs, concurrency: opts.concurrency, durationSeconds: opts.durationMs / 1_000, broker: broker ? 'local, started by the bench' : 'KAFKA_BROKERS' },
       medians: medians(runs, limits),
       ...(limits.length > 0 ? { brokerLimit: { recordBytes: LIMIT_RECORD_BYTES, recordsPerSecond: limits.map(Math.round) } } : {}),
       runs,
