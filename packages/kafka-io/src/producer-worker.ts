@@ -8,7 +8,7 @@ import { PENDING_REPORT_INTERVAL_MS, fromSendRequest, serializeError, type FromW
 
 /**
  * The producer thread of ThreadedProducer: a BatchingProducer whose kafkajs
- * record encoding (the larger part of an event's CPU cost) runs beside the
+ * record encoding (about a third of an event's CPU cost) runs beside the
  * main thread's HTTP and validation work.
  */
 function run(port: MessagePort, settings: WorkerSettings): void {

@@ -29,7 +29,7 @@ const THREAD_SILENCE_MARGIN_MS = 5_000;
  * From TypeScript sources (tests) the thread loads the worker through
  * ts-node; built code runs the compiled JavaScript. A process started with
  * V8 profiling (`--cpu-prof`, `--heap-prof`, their `--…-dir=DIR` forms)
- * profiles the thread too: most of an event's CPU is spent there.
+ * profiles the thread too: a good part of an event's CPU is spent there.
  */
 const WORKER_FILE = join(__dirname, `producer-worker${extname(__filename)}`);
 const PROFILING_FLAGS = process.execArgv.filter((flag) => /^--(cpu|heap)-prof/.test(flag));
@@ -56,7 +56,7 @@ interface Waiting {
  * A BatchingProducer running in a worker thread, with the same `send`
  * contract: the promise resolves once Kafka acknowledged every record
  * (acks=all, idempotent) or rejects with a KafkaIoError. kafkajs' record
- * encoding, most of an event's CPU cost, then runs beside the main thread
+ * encoding, about a third of an event's CPU cost, then runs beside the main thread
  * instead of on it. Sends of one tick cross the thread boundary together.
  */
 export class ThreadedProducer {
