@@ -9,7 +9,8 @@ export interface ProducerRecord {
   topic: string;
   key: string | null;
   value: string | Buffer;
-  headers?: Record<string, string>;
+  /** Read-only: records may share one headers object. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface BatchingProducerOptions {
@@ -311,9 +312,21 @@ function toQueuedMessage(record: ProducerRecord): QueuedMessage {
   let bytes = Buffer.byteLength(record.value) + (record.key === null ? 0 : Buffer.byteLength(record.key));
   if (record.headers) {
     message.headers = record.headers;
-    for (const [name, value] of Object.entries(record.headers)) bytes += name.length + Buffer.byteLength(value);
+    bytes += headerBytes(record.headers);
   }
   return { topic: record.topic, message, bytes };
+}
+
+/** Bytes of each frozen headers object (it cannot change), counted once however many records share it. */
+const frozenHeaderBytes = new WeakMap<object, number>();
+
+function headerBytes(headers: Readonly<Record<string, string>>): number {
+  const known = frozenHeaderBytes.get(headers);
+  if (known !== undefined) return known;
+  let bytes = 0;
+  for (const [name, value] of Object.entries(headers)) bytes += name.length + Buffer.byteLength(value);
+  if (Object.isFrozen(headers)) frozenHeaderBytes.set(headers, bytes);
+  return bytes;
 }
 
 function withoutUndefined<T extends object>(options: T): Partial<T> {

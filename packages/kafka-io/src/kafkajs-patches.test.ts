@@ -1,12 +1,15 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { CompressionTypes } from 'kafkajs';
 import { KAFKAJS_PATCH_MARKERS, KafkaJsUnpatchedError, assertKafkaJsPatched } from './kafkajs-patches';
 
 /**
  * kafkajs 2.2.4 is its last release; `patches/kafkajs+2.2.4.patch` (applied
- * by `postinstall: patch-package`) fixes two bugs and one quadratic loop. These tests fail if an
+ * by `postinstall: patch-package`) fixes two bugs and two quadratic loops, and makes record encoding
+ * cheaper without changing a byte of it. These tests fail if an
  * install skipped the patch.
  */
 const load = createRequire(require.resolve('kafkajs'));
@@ -132,6 +135,62 @@ describe('kafkajs patches > murmur2 partitioner hash in 32-bit arithmetic', () =
       Long.prototype.multiply = multiply;
     }
     expect(multiplications).toBe(0);
+  });
+});
+
+describe('kafkajs patches > record encoding in fewer allocations and copies', () => {
+  type Message = { key: string | null; value: string | Buffer; headers: Record<string, string | string[]>; timestamp: number };
+  type Request = { encode(): Promise<{ buffer: Buffer }> };
+  const Produce = load('./src/protocol/requests/produce/v3/request') as (request: object) => Request;
+  const Long = load('./src/utils/long') as { fromValue(value: number): unknown };
+  const crc32C = load('./src/protocol/recordBatch/crc32C/crc32C') as (buffer: Buffer) => number;
+
+  /** Null keys, Buffer values, no headers, repeated headers, multi-byte UTF-8, a timestamp delta past 32 bits, two topics. */
+  const produceRequest = (count: number, compression: number) => {
+    const value = (i: number) => JSON.stringify({ type: 'track', event: 'Experiment Viewed', anonymousId: `anon-${i}`, messageId: `m-${i}-ü-€-😀`, properties: { experiment_id: 'checkout', variation_id: i % 2 ? 'a' : 'b' } });
+    const messages = (): Message[] =>
+      Array.from({ length: count }, (_, i) => ({
+        key: i % 7 === 0 ? null : `anon-${i}`,
+        value: i % 11 === 0 ? Buffer.from(value(i)) : value(i),
+        headers: i % 13 === 0 ? {} : { 'event-type': 'track', source: 'web', 'received-at': '2024-05-01T12:00:00.000Z', ...(i % 5 === 0 ? { 'message-id-derived': 'true', multi: ['x', 'y€'] } : {}) },
+        timestamp: 1714564800000 + (i % 3 === 0 ? i * 1000 : 0) + (i === 5 ? 5e9 : 0),
+      }));
+    return Produce({
+      compression,
+      acks: -1,
+      timeout: 30000,
+      producerId: Long.fromValue(12345),
+      producerEpoch: 3,
+      topicData: [
+        { topic: 'events', partitions: [0, 1, 2].map((partition) => ({ partition, firstSequence: 100 + partition, messages: messages() })) },
+        { topic: 'dead', partitions: [{ partition: 0, firstSequence: 0, messages: messages().slice(0, 3) }] },
+      ],
+    });
+  };
+
+  // Length and SHA-256 of each request as kafkajs 2.2.4, published on npm without the patch, encodes it.
+  it.each([
+    ['uncompressed', CompressionTypes.None, 37_334, 'cab25b1a0513a4e87b1659c2162c31b2209c68806aa60fc40da6c105401f3e10'],
+    ['gzip', CompressionTypes.GZIP, 3_676, '572cc6327145c8c7c3b7c066be4e92de9d14a7fa5fe05ed2f0089aba5925e3e9'],
+  ])('should encode a produce request (%s) byte for byte as the published kafkajs 2.2.4 does', async (_, compression, length, sha256) => {
+    const encoded = (await produceRequest(50, compression).encode()).buffer;
+    expect(encoded).toHaveLength(length);
+    expect(createHash('sha256').update(encoded).digest('hex')).toBe(sha256);
+  });
+
+  it('should compute the same CRC-32C as one table look-up per byte, for every length modulo 8', () => {
+    const bitwise = (buffer: Buffer) => {
+      let crc = ~0;
+      for (const byte of buffer) {
+        crc ^= byte;
+        for (let bit = 0; bit < 8; bit += 1) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+      }
+      return ~crc >>> 0;
+    };
+    expect(crc32C(Buffer.from('123456789'))).toBe(0xe3069283);
+    const bytes = randomBytes(4096);
+    for (let length = 0; length < 80; length += 1) expect(crc32C(bytes.subarray(length, length * 2))).toBe(bitwise(bytes.subarray(length, length * 2)));
+    expect(crc32C(bytes)).toBe(bitwise(bytes));
   });
 });
 

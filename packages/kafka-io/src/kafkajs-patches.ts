@@ -15,6 +15,14 @@ export const KAFKAJS_PATCH_MARKERS = [
   { file: 'src/producer/eosManager/index.js', marker: 'coordinatorNodeIds' },
   { file: 'src/producer/groupMessagesPerPartition.js', marker: 'kafkajs/pull/1576' },
   { file: 'src/producer/partitioners/default/murmur2.js', marker: 'Math.imul(h, M)' },
+  { file: 'src/protocol/encoder.js', marker: 'written in place (at most 5 bytes)' },
+  { file: 'src/protocol/encoder.js', marker: 'this.buf.set(buffer, this.offset)' },
+  { file: 'src/protocol/recordBatch/record/v0/index.js', marker: "one buffer of the record's exact size" },
+  { file: 'src/protocol/recordBatch/record/v0/index.js', marker: 'a loop instead of flatMap' },
+  { file: 'src/protocol/recordBatch/header/v0/index.js', marker: 'module.exports.writeHeader = writeHeader' },
+  { file: 'src/protocol/recordBatch/v0/index.js', marker: 'encoder.buf.writeInt32BE(encoder.offset - BATCH_PREFIX_SIZE, INT64_SIZE)' },
+  { file: 'src/protocol/recordBatch/crc32C/crc32C.js', marker: 'slicing-by-8' },
+  { file: 'src/protocol/requests/produce/v3/request.js', marker: 'Record reads only these fields' },
 ] as const;
 
 /** kafkajs is installed without the project's patch. */

@@ -13,9 +13,38 @@ export interface WorkerSettings {
   forwardLogs: boolean;
 }
 
+/**
+ * One send's records, column by column: arrays of strings cost far less to
+ * clone across the thread boundary than an object per record, and records
+ * sharing one headers object (the events of a request do) carry it across once.
+ */
 export interface SendRequest {
   id: number;
-  records: ProducerRecord[];
+  topics: string[];
+  keys: (string | null)[];
+  values: (string | Buffer)[];
+  headers: (Readonly<Record<string, string>> | undefined)[];
+}
+
+export function toSendRequest(id: number, records: readonly ProducerRecord[]): SendRequest {
+  const request: SendRequest = { id, topics: [], keys: [], values: [], headers: [] };
+  for (const record of records) {
+    request.topics.push(record.topic);
+    request.keys.push(record.key);
+    request.values.push(record.value);
+    request.headers.push(record.headers);
+  }
+  return request;
+}
+
+/** The records of a send as the producer thread received it; their headers objects are its own copies, frozen. */
+export function fromSendRequest(request: SendRequest): ProducerRecord[] {
+  return request.topics.map((topic, index) => {
+    const headers = request.headers[index];
+    const record: ProducerRecord = { topic, key: request.keys[index] ?? null, value: request.values[index] ?? '' };
+    if (headers !== undefined) record.headers = Object.freeze(headers);
+    return record;
+  });
 }
 
 /** Main thread → producer thread. */

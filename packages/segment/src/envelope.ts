@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { jsonPath, type ValidationIssue } from './json-path';
 import type { BatchDefaults } from './normalize';
+import { jsonObject } from './schema';
 import { ISO_TIMESTAMP_REASON, isIsoTimestamp } from './timestamp';
 
 /** A `/v1/batch` request: `{ batch: [...], context?, integrations?, writeKey?, sentAt? }`. */
@@ -11,7 +12,6 @@ export interface BatchEnvelope {
   writeKey?: string;
 }
 
-const jsonObject = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
 const envelopeSchema = z.looseObject(
   {
     batch: z.array(z.unknown(), { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an array of messages') }).min(1, 'must contain at least one message'),

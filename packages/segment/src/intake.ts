@@ -3,7 +3,7 @@ import { isJsonObject } from './json-object';
 import { jsonPath, type ValidationIssue } from './json-path';
 import { MAX_EVENT_BYTES } from './limits';
 import { createNormalizer, type BatchDefaults } from './normalize';
-import { toDeadLetterRecord, toEventRecord, type DeadLetterReason, type EventRecord } from './record';
+import { createEventRecorder, toDeadLetterRecord, type DeadLetterReason, type EventRecord } from './record';
 import type { MessageType, SegmentMessage } from './schema';
 import { validateMessage } from './validate';
 
@@ -63,6 +63,7 @@ export function prepareEvents(inputs: readonly unknown[], options: IntakeOptions
   const checkDepth = (options.bodyDepth ?? 0) > MAX_JSON_DEPTH;
   const result: IntakeResult = { accepted: [], rejected: [] };
   const normalize = createNormalizer(options.receivedAt, options.defaults);
+  const toEventRecord = createEventRecorder(options.source);
   const receivedAt = options.receivedAt.toISOString();
   inputs.forEach((input, index) => {
     const path = options.single ? options.path : jsonPath(options.path, [index]);
@@ -81,7 +82,7 @@ export function prepareEvents(inputs: readonly unknown[], options: IntakeOptions
       return Buffer.byteLength(json) > maxEventBytes ? reject('too_large', [tooLarge(path, json, maxEventBytes)], json) : reject('invalid', validation.issues, json);
     }
     const normalized = normalize(validation.message);
-    const record = toEventRecord(normalized, options.source);
+    const record = toEventRecord(normalized);
     if (checkSize && Buffer.byteLength(record.value) + bytesNormalizationDrops(validation.message) > maxEventBytes) {
       // Only near the limit: the event as received is measured exactly.
       const json = JSON.stringify(input) ?? '';

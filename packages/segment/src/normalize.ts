@@ -1,6 +1,7 @@
 import { isJsonObject, mergeObjects } from './json-object';
 import { deriveMessageId } from './message-id';
 import type { MessageType, SegmentMessage } from './schema';
+import { toIsoTimestamp } from './timestamp';
 
 /** Fields a batch request sets for all its messages (`/v1/batch` envelope). */
 export interface BatchDefaults {
@@ -95,5 +96,5 @@ function correctTimestamp(input: SegmentMessage, sentAtMs: number | undefined, r
   if (input.originalTimestamp !== undefined) return { timestamp: input.timestamp ?? receivedAtIso, originalTimestamp: input.originalTimestamp };
   if (input.timestamp === undefined) return { timestamp: receivedAtIso };
   if (sentAtMs === undefined) return { timestamp: input.timestamp, originalTimestamp: input.timestamp };
-  return { timestamp: new Date(receivedAtMs - (sentAtMs - Date.parse(input.timestamp))).toISOString(), originalTimestamp: input.timestamp };
+  return { timestamp: toIsoTimestamp(receivedAtMs - (sentAtMs - Date.parse(input.timestamp))), originalTimestamp: input.timestamp };
 }

@@ -1,4 +1,5 @@
-import { MAX_DEAD_LETTER_EVENT_BYTES, RECORD_HEADERS, deadLetterKey, toDeadLetterRecord, type DeadLetter } from './record';
+import type { NormalizedEvent } from './normalize';
+import { MAX_DEAD_LETTER_EVENT_BYTES, RECORD_HEADERS, createEventRecorder, deadLetterKey, toDeadLetterRecord, toEventRecord, type DeadLetter } from './record';
 
 describe('toDeadLetterRecord', () => {
   const deadLetter = { reason: 'too_large' as const, issues: [{ path: '$', reason: 'too big' }], source: 'web', receivedAt: '2024-05-01T12:00:00.000Z' };
@@ -33,5 +34,28 @@ describe('toDeadLetterRecord', () => {
     const value = JSON.parse(toDeadLetterRecord(deadLetter, { type: 'track' }, '{"type":"track"}', { embed: false }).value) as DeadLetter;
     expect(value).toMatchObject({ eventPrefix: '{"type":"track"}' });
     expect(value.event).toBeUndefined();
+  });
+});
+
+describe('createEventRecorder', () => {
+  const event = (type: 'track' | 'identify', messageId: string, messageIdDerived = false): NormalizedEvent => ({
+    message: { type, messageId, anonymousId: `anon-${messageId}`, receivedAt: '2024-05-01T12:00:00.000Z', timestamp: '2024-05-01T12:00:00.000Z' },
+    messageIdDerived,
+  });
+
+  it('should build the records toEventRecord builds', () => {
+    const record = createEventRecorder('web')(event('track', 'm1', true));
+    expect(record).toEqual(toEventRecord(event('track', 'm1', true), 'web'));
+    expect(record).toMatchObject({ key: 'anon-m1', headers: { [RECORD_HEADERS.eventType]: 'track', [RECORD_HEADERS.source]: 'web', [RECORD_HEADERS.messageIdDerived]: 'true' } });
+  });
+
+  it('should share one frozen headers object between records whose headers are the same', () => {
+    const toRecord = createEventRecorder('web');
+    const [first, second, identify, derived] = [event('track', 'm1'), event('track', 'm2'), event('identify', 'm3'), event('track', 'm4', true)].map(toRecord);
+    expect(second?.headers).toBe(first?.headers);
+    expect(Object.isFrozen(first?.headers)).toBe(true);
+    expect(identify?.headers).not.toBe(first?.headers);
+    expect(derived?.headers).not.toBe(first?.headers);
+    expect(JSON.parse(second?.value ?? '')).toMatchObject({ messageId: 'm2' });
   });
 });

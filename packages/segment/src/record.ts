@@ -22,7 +22,8 @@ export const RECORD_HEADERS = {
 export interface EventRecord {
   key: string | null;
   value: string;
-  headers: Record<string, string>;
+  /** Read-only: event records of one request share their headers objects. */
+  headers: Readonly<Record<string, string>>;
 }
 
 /** Value of a dead-letter record above this size keeps only a prefix of the event. */
@@ -48,14 +49,33 @@ export interface DeadLetter {
 }
 
 export function toEventRecord(event: NormalizedEvent, source: string): EventRecord {
-  const { message } = event;
-  const headers: Record<string, string> = {
-    [RECORD_HEADERS.eventType]: message.type,
-    [RECORD_HEADERS.source]: source,
-    [RECORD_HEADERS.receivedAt]: message.receivedAt,
+  return createEventRecorder(source)(event);
+}
+
+/**
+ * toEventRecord for the events of one request. Their headers differ only by
+ * type and derived messageId (source and receivedAt are the request's), so
+ * records with the same headers share one frozen headers object: fewer
+ * objects to build, and a shared object crosses to the producer thread once.
+ */
+export function createEventRecorder(source: string): (event: NormalizedEvent) => EventRecord {
+  const shared = new Map<string, Readonly<Record<string, string>>>();
+  return (event) => {
+    const { message } = event;
+    const id = `${message.type}\n${event.messageIdDerived}\n${message.receivedAt}`;
+    let headers = shared.get(id);
+    if (headers === undefined) {
+      const built: Record<string, string> = {
+        [RECORD_HEADERS.eventType]: message.type,
+        [RECORD_HEADERS.source]: source,
+        [RECORD_HEADERS.receivedAt]: message.receivedAt,
+      };
+      if (event.messageIdDerived) built[RECORD_HEADERS.messageIdDerived] = 'true';
+      headers = Object.freeze(built);
+      shared.set(id, headers);
+    }
+    return { key: personKey(message) ?? null, value: JSON.stringify(message), headers };
   };
-  if (event.messageIdDerived) headers[RECORD_HEADERS.messageIdDerived] = 'true';
-  return { key: personKey(message) ?? null, value: JSON.stringify(message), headers };
 }
 
 /**

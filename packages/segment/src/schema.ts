@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isJsonObject } from './json-object';
 import { MAX_ID_LENGTH, MAX_MESSAGE_ID_LENGTH } from './limits';
 import { ISO_TIMESTAMP_REASON, isIsoTimestamp } from './timestamp';
 
@@ -19,7 +20,21 @@ const identifier = z
   })
   .refine((value) => typeof value !== 'string' || value.length <= MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters (MAX_ID_LENGTH)`);
 const isoTimestamp = z.string({ error: required('a string') }).refine(isIsoTimestamp, ISO_TIMESTAMP_REASON);
-const jsonObject = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
+/**
+ * A JSON object (context, properties, traits...), passed through as it is: a
+ * predicate instead of z.record, which copied every object key by key (most
+ * of an event's validation time). Like z.record it drops an own `__proto__`
+ * key (JSON.parse makes one of `"__proto__": ...`), so the records written
+ * are the same.
+ */
+export const jsonObject = z.custom<Record<string, unknown>>(isJsonObject, { error: 'must be a JSON object' }).transform(withoutProtoKey);
+
+function withoutProtoKey(object: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.hasOwn(object, '__proto__')) return object;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) if (key !== '__proto__') copy[key] = value;
+  return copy;
+}
 const nonEmptyString = z.string({ error: required('a string') }).min(1, 'must not be empty');
 
 /** Fields every message may carry; unknown fields are kept as they are. */

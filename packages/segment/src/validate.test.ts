@@ -95,4 +95,15 @@ describe('validateMessage', () => {
     const issues = issuesOf({ type: 'track', event: '', userId: '', timestamp: 'now', properties: 3 }, '$.batch[7]');
     expect(issues.map((issue) => issue.path).sort()).toEqual(['$.batch[7].event', '$.batch[7].properties', '$.batch[7].timestamp', '$.batch[7].userId']);
   });
+
+  it('should pass JSON objects through with their keys in order, dropping only an own __proto__ key', () => {
+    const input = JSON.parse('{"type":"track","event":"E","anonymousId":"a","properties":{"b":1,"a":{"x":[1]},"2":"n","__proto__":{"p":1}},"context":{"k":"v"}}') as Record<string, unknown>;
+    const result = validateMessage(input);
+    if (!result.ok) throw new Error('expected the message to be valid');
+    expect(JSON.stringify(result.message.properties)).toBe('{"2":"n","b":1,"a":{"x":[1]}}');
+    expect(Object.getPrototypeOf(result.message.properties)).toBe(Object.prototype);
+    expect(result.message.context).toBe(input.context);
+    expect(issuesOf({ type: 'identify', userId: 'u', traits: [] })).toEqual([{ path: '$.traits', reason: 'must be a JSON object' }]);
+    expect(issuesOf({ type: 'identify', userId: 'u', traits: null })).toEqual([{ path: '$.traits', reason: 'must be a JSON object' }]);
+  });
 });

@@ -5,40 +5,56 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'undici';
 import { ManagedProcess, getFreePort, startKafka, waitFor, type KafkaHandle } from '@abtest/local-stack';
+import { LIMIT_RECORD_BYTES, brokerLimit } from './broker-limit';
 import { cpuPerEvent, sampleCpu } from './cpu';
 import { closedLoop, openLoop, quantile, type LoadResult, type LoadTarget, type Workload } from './load';
+import { medians, type RunSummary } from './medians';
 import { batchOf, singleEvents } from './workloads';
 
 /**
- * `npm run bench -w @abtest/ingress [-- --concurrency 64 --duration 10]`:
- * events/s and time-to-ack (p50/p99) of the ingress, built and run as a child
- * process like production, against a local broker (or KAFKA_BROKERS). Each
- * workload runs at full capacity (closed loop), then at half of the measured
- * rate (open loop) for latency. Prints one JSON summary on stdout.
+ * `npm run bench -w @abtest/ingress [-- --runs 3 --concurrency 64 --duration 10]`:
+ * events/s, CPU per event and time-to-ack (p50/p99) of the ingress, built and
+ * run as a child process like production, against a local broker (or
+ * KAFKA_BROKERS). Each workload runs at full capacity (closed loop), then at
+ * half of the measured rate (open loop) for latency; the whole sequence runs
+ * `--runs` times and the summary gives each figure's median with every run's
+ * value. `--broker-limit` also measures, in each run, what the broker takes
+ * from Kafka's own Java producer. Prints one JSON summary on stdout.
  */
-const USAGE = 'usage: bench [--concurrency N] [--duration SECONDS] [--warmup SECONDS] [--workloads single,batch-100,batch-1000] [--profile DIR]';
+const USAGE = 'usage: bench [--runs N] [--concurrency N] [--duration SECONDS] [--warmup SECONDS] [--workloads single,batch-100,batch-1000] [--broker-limit] [--profile DIR] [--heap-profile DIR] [--ingress-node-options "--max-semi-space-size=64"]';
 const WRITE_KEY = 'bench-write-key';
 const MAIN = resolve(__dirname, '..', 'dist', 'main.js');
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 interface Options {
+  runs: number;
   concurrency: number;
   durationMs: number;
   warmupMs: number;
   workloads: Workload[];
-  /** Write a V8 CPU profile of the ingress into this directory. */
+  /** Measure the broker's limit with ProducerPerformance in each run. */
+  brokerLimit: boolean;
+  /** Write V8 CPU profiles of the ingress (both threads) into this directory. */
   profileDir: string | undefined;
+  /** Write V8 sampling heap (allocation) profiles of the ingress (both threads) into this directory. */
+  heapProfileDir: string | undefined;
+  /** NODE_OPTIONS of the ingress alone (not of the load generator), e.g. V8 heap settings to compare. */
+  ingressNodeOptions: string | undefined;
 }
 
 function options(): Options {
   const { values } = parseArgs({
     options: {
+      runs: { type: 'string', default: '3' },
       concurrency: { type: 'string', default: '64' },
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '2' },
       workloads: { type: 'string', default: 'single,batch-100,batch-1000' },
+      'broker-limit': { type: 'boolean', default: false },
       profile: { type: 'string' },
+      'heap-profile': { type: 'string' },
+      'ingress-node-options': { type: 'string' },
     },
   });
   const number = (name: string, value: string) => {
@@ -52,10 +68,19 @@ function options(): Options {
     if (!make) throw new Error(`unknown workload ${name}. ${USAGE}`);
     return make();
   });
-  return { concurrency: number('concurrency', values.concurrency), durationMs: number('duration', values.duration) * 1_000, warmupMs: number('warmup', values.warmup) * 1_000, workloads, profileDir: values.profile && resolve(values.profile) };
+  return {
+    runs: Math.round(number('runs', values.runs)),
+    brokerLimit: values['broker-limit'],
+    concurrency: number('concurrency', values.concurrency),
+    durationMs: number('duration', values.duration) * 1_000, warmupMs: number('warmup', values.warmup) * 1_000,
+    workloads,
+    profileDir: values.profile && resolve(values.profile),
+    heapProfileDir: values['heap-profile'] && resolve(values['heap-profile']),
+    ingressNodeOptions: values['ingress-node-options'],
+  };
 }
 
-function summary(workload: Workload, mode: string, result: LoadResult, cpuMicrosPerEvent: Record<string, number | undefined>) {
+function summary(workload: Workload, mode: string, result: LoadResult, cpuMicrosPerEvent: Record<string, number | undefined>): RunSummary {
   const round = (value: number) => Math.round(value * 10) / 10;
   return {
     workload: workload.name,
@@ -83,9 +108,11 @@ async function main(): Promise<void> {
     ingress = ManagedProcess.start({
       name: 'ingress',
       command: process.execPath,
-      args: [...(opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : []), MAIN],
+      // `--flag=value` forms: the producer thread takes these flags over from the process' own (ThreadedProducer).
+      args: [...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []), ...(opts.heapProfileDir ? ['--heap-prof', `--heap-prof-dir=${opts.heapProfileDir}`] : []), MAIN],
       env: {
         ...process.env,
+        ...(opts.ingressNodeOptions === undefined ? {} : { NODE_OPTIONS: opts.ingressNodeOptions }),
         KAFKA_BROKERS: brokers.join(','),
         INGRESS_MODE: 'production',
         INGRESS_SOURCES: JSON.stringify([{ name: 'bench', writeKeys: [WRITE_KEY] }]),
@@ -97,6 +124,7 @@ async function main(): Promise<void> {
       },
       logFile: join(workDir, 'ingress.log'),
     });
+    const ingressPid = ingress.pid;
     const url = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, { description: 'the ingress to be ready', timeoutMs: 60_000, intervalMs: 200 });
     log(`ingress ready at ${url}, writing to ${topic} on ${brokers.join(',')}`);
@@ -105,24 +133,36 @@ async function main(): Promise<void> {
     const target: LoadTarget = { pool, headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` } };
     const brokerPid = broker?.process.pid;
     const loadAverageAtStart = loadavg()[0];
-    const results = [];
-    const warmUpStatuses: Record<string, Record<string, number>> = {};
+    const runs: RunSummary[][] = [];
+    const limits: number[] = [];
+    const warmUpStatuses: Record<string, Record<string, number>>[] = [];
     let acknowledged = 0;
-    for (const workload of opts.workloads) {
-      log(`${workload.name}: warm-up ${opts.warmupMs} ms`);
-      const warmUp = await closedLoop(target, workload, opts.concurrency, opts.warmupMs);
-      acknowledged += warmUp.events;
-      warmUpStatuses[workload.name] = warmUp.statuses;
-      log(`${workload.name}: full load, ${opts.concurrency} concurrent requests, ${opts.durationMs} ms`);
-      const beforeFull = await sampleCpu(url, brokerPid);
-      const full = await closedLoop(target, workload, opts.concurrency, opts.durationMs);
-      results.push(summary(workload, 'capacity', full, cpuPerEvent(beforeFull, await sampleCpu(url, brokerPid), full.events)));
-      const halfRate = full.requests / full.seconds / 2;
-      log(`${workload.name}: half load, ${Math.round(halfRate)} requests/s, ${opts.durationMs} ms`);
-      const beforeHalf = await sampleCpu(url, brokerPid);
-      const half = await openLoop(target, workload, halfRate, opts.durationMs, opts.concurrency * 4);
-      results.push(summary(workload, 'half-load', half, cpuPerEvent(beforeHalf, await sampleCpu(url, brokerPid), half.events)));
-      acknowledged += full.events + half.events;
+    for (let run = 1; run <= opts.runs; run += 1) {
+      const results: RunSummary[] = [];
+      const warmUps: Record<string, Record<string, number>> = {};
+      if (opts.brokerLimit) {
+        log(`run ${run}: broker limit (ProducerPerformance, ${LIMIT_RECORD_BYTES}-byte records, acks=all, idempotent)`);
+        limits.push(await brokerLimit(brokers, `${topic}-limit-${run}`));
+        log(`run ${run}: broker limit ${Math.round(limits[limits.length - 1] ?? 0)} records/s`);
+      }
+      for (const workload of opts.workloads) {
+        log(`run ${run}, ${workload.name}: warm-up ${opts.warmupMs} ms`);
+        const warmUp = await closedLoop(target, workload, opts.concurrency, opts.warmupMs);
+        acknowledged += warmUp.events;
+        warmUps[workload.name] = warmUp.statuses;
+        log(`run ${run}, ${workload.name}: full load, ${opts.concurrency} concurrent requests, ${opts.durationMs} ms`);
+        const beforeFull = await sampleCpu(url, ingressPid, brokerPid);
+        const full = await closedLoop(target, workload, opts.concurrency, opts.durationMs);
+        results.push(summary(workload, 'capacity', full, cpuPerEvent(beforeFull, await sampleCpu(url, ingressPid, brokerPid), full.events)));
+        const halfRate = full.requests / full.seconds / 2;
+        log(`run ${run}, ${workload.name}: half load, ${Math.round(halfRate)} requests/s, ${opts.durationMs} ms`);
+        const beforeHalf = await sampleCpu(url, ingressPid, brokerPid);
+        const half = await openLoop(target, workload, halfRate, opts.durationMs, opts.concurrency * 4);
+        results.push(summary(workload, 'half-load', half, cpuPerEvent(beforeHalf, await sampleCpu(url, ingressPid, brokerPid), half.events)));
+        acknowledged += full.events + half.events;
+      }
+      runs.push(results);
+      warmUpStatuses.push(warmUps);
     }
 
     const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
@@ -132,8 +172,10 @@ async function main(): Promise<void> {
     await admin.disconnect();
     const output = {
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadAverageAtStart, loadAverageAtEnd: loadavg()[0] },
-      setup: { concurrency: opts.concurrency, durationSeconds: opts.durationMs / 1_000, broker: broker ? 'local, started by the bench' : 'KAFKA_BROKERS' },
-      results,
+      setup: { ingressNodeOptions: opts.ingressNodeOptions ?? process.env.NODE_OPTIONS ?? '', runs: opts.runs, concurrency: opts.concurrency, durationSeconds: opts.durationMs / 1_000, broker: broker ? 'local, started by the bench' : 'KAFKA_BROKERS' },
+      medians: medians(runs, limits),
+      ...(limits.length > 0 ? { brokerLimit: { recordBytes: LIMIT_RECORD_BYTES, recordsPerSecond: limits.map(Math.round) } } : {}),
+      runs,
       warmUpStatuses,
       check: { acknowledgedEvents: acknowledged, recordsInTopic: written, allAcknowledgedWritten: written >= acknowledged, duplicates: written - acknowledged },
     };
