@@ -34,6 +34,8 @@ export class IngestProcessor implements Processor<Json> {
   private context!: ProcessorContext;
   private dedup!: KeyValueStore<number>;
   private links!: KeyValueStore<string>;
+  /** Each event's de-duplication key, built once for prefetch and process (the same string object then hashes once); cleared with the batch. */
+  private readonly keys = new Map<object, string | undefined>();
 
   init(context: ProcessorContext): void {
     this.context = context;
@@ -44,18 +46,19 @@ export class IngestProcessor implements Processor<Json> {
   prefetch(record: StreamRecord<Json>): StoreKey[] {
     const event = record.value;
     if (!isObject(event)) return [];
-    const keys: StoreKey[] = [];
+    const wanted: StoreKey[] = [];
     const messageKey = dedupKey(event);
-    if (messageKey !== undefined) keys.push({ store: DEDUP_STORE, key: messageKey });
+    this.keys.set(event, messageKey);
+    if (messageKey !== undefined) wanted.push({ store: DEDUP_STORE, key: messageKey });
     const link = identityLink(event);
-    if (link) keys.push({ store: LINKS_STORE, key: link.anonymousId });
-    return keys;
+    if (link) wanted.push({ store: LINKS_STORE, key: link.anonymousId });
+    return wanted;
   }
 
   process(record: StreamRecord<Json>): void {
     const event = record.value;
     if (!isObject(event)) return;
-    const messageKey = dedupKey(event);
+    const messageKey = this.keys.has(event) ? this.keys.get(event) : dedupKey(event);
     if (messageKey !== undefined) {
       if (this.dedup.get(messageKey) !== undefined) return;
       this.dedup.put(messageKey, record.timestamp);
@@ -69,5 +72,9 @@ export class IngestProcessor implements Processor<Json> {
     const userId = text(event.userId);
     if (anonymousId) this.context.forward({ key: anonymousId, value: event }, TO_ATTRIBUTION);
     else if (userId) this.context.forward<ByUserRecord>({ key: userId, value: { event } }, TO_BY_USER);
+  }
+
+  endBatch(): void {
+    this.keys.clear();
   }
 }

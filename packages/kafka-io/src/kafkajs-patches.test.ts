@@ -9,7 +9,7 @@ import { KAFKAJS_PATCH_MARKERS, KafkaJsUnpatchedError, assertKafkaJsPatched } fr
 /**
  * kafkajs 2.2.4 is its last release; `patches/kafkajs+2.2.4.patch` (applied
  * by `postinstall: patch-package`) fixes two bugs and two quadratic loops, and makes record encoding
- * cheaper without changing a byte of it. These tests fail if an
+ * (and decoding) cheaper without changing a byte of it. These tests fail if an
  * install skipped the patch.
  */
 const load = createRequire(require.resolve('kafkajs'));
@@ -191,6 +191,27 @@ describe('kafkajs patches > record encoding in fewer allocations and copies', ()
     const bytes = randomBytes(4096);
     for (let length = 0; length < 80; length += 1) expect(crc32C(bytes.subarray(length, length * 2))).toBe(bitwise(bytes.subarray(length, length * 2)));
     expect(crc32C(bytes)).toBe(bitwise(bytes));
+  });
+});
+
+describe('kafkajs patches > record offsets and timestamps decoded in Number arithmetic', () => {
+  const Long = load('./src/utils/long') as { fromValue(value: string | number): unknown };
+  const { RecordBatch } = load('./src/protocol/recordBatch/v0') as { RecordBatch(batch: Record<string, unknown>): Promise<{ buffer: Buffer }> };
+  const encodeRecord = load('./src/protocol/recordBatch/record/v0') as (record: Record<string, unknown>) => unknown;
+  const Decoder = load('./src/protocol/decoder') as new (buffer: Buffer) => unknown;
+  const decodeBatch = load('./src/protocol/recordBatch/v0/decoder') as (decoder: unknown) => Promise<{ records: Array<{ offset: string; timestamp: string }> }>;
+
+  it('should give every offset and timestamp of a batch as Long arithmetic does, across 2^53 and for deltas of any size', async () => {
+    // Deltas of 1 to 9 varlong bytes, both signs: the Number path takes up to 7 bytes, the Long path the rest.
+    const timestampDeltas = [0, 1, -1, 127, -300, 2 ** 20, -(2 ** 34), 2 ** 47 - 1, -(2 ** 47), 2 ** 48, -(2 ** 50), 2 ** 62];
+    for (const firstOffset of ['0', '9007199254740985']) {
+      for (const firstTimestamp of ['1796428485370', '-1']) {
+        const records = timestampDeltas.map((delta, offsetDelta) => encodeRecord({ offsetDelta, timestampDelta: Long.fromValue(delta), key: Buffer.from('k'), value: Buffer.from(String(offsetDelta)) }));
+        const encoded = await RecordBatch({ firstOffset: Long.fromValue(firstOffset), firstTimestamp: Long.fromValue(firstTimestamp), maxTimestamp: Long.fromValue(firstTimestamp), lastOffsetDelta: records.length - 1, records });
+        const { records: decoded } = await decodeBatch(new Decoder(encoded.buffer));
+        expect(decoded.map((r) => [r.offset, r.timestamp])).toEqual(timestampDeltas.map((delta, i) => [String(BigInt(firstOffset) + BigInt(i)), String(BigInt(firstTimestamp) + BigInt(delta))]));
+      }
+    }
   });
 });
 

@@ -13,6 +13,7 @@ export const KAFKAJS_PATCH_MARKERS = [
   { file: 'src/network/requestQueue/index.js', marker: 'kafkajs#1556' },
   { file: 'src/producer/eosManager/index.js', marker: 'CONCURRENT_TRANSACTIONS_RETRY_TIME' },
   { file: 'src/producer/eosManager/index.js', marker: 'coordinatorNodeIds' },
+  { file: 'src/protocol/recordBatch/record/v0/decoder.js', marker: 'readTimestampDelta' },
   { file: 'src/producer/groupMessagesPerPartition.js', marker: 'kafkajs/pull/1576' },
   { file: 'src/producer/partitioners/default/murmur2.js', marker: 'Math.imul(h, M)' },
   { file: 'src/protocol/encoder.js', marker: 'written in place (at most 5 bytes)' },
