@@ -154,12 +154,13 @@ describe('Kafka with SASL and TLS, configured by environment alone', () => {
         [names.DECISIONS_TOPIC]: 2,
       });
       const configs = await admin.describeConfigs({
-        resources: Object.values(names).map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['cleanup.policy', 'min.insync.replicas'] })),
+        resources: Object.values(names).map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['cleanup.policy', 'min.insync.replicas', 'retention.ms'] })),
         includeSynonyms: false,
       });
       const settings = Object.fromEntries(configs.resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]));
-      const compacted = { 'cleanup.policy': 'compact', 'min.insync.replicas': '1' };
-      const deleted = { 'cleanup.policy': 'delete', 'min.insync.replicas': '1' };
+      // The raw events (and their dead letters) are the history: 90 days, not the broker's 7.
+      const compacted = { 'cleanup.policy': 'compact', 'min.insync.replicas': '1', 'retention.ms': '604800000' };
+      const deleted = { 'cleanup.policy': 'delete', 'min.insync.replicas': '1', 'retention.ms': '7776000000' };
       expect(settings).toEqual({
         [names.EVENTS_TOPIC]: deleted,
         [names.INGRESS_DEAD_LETTER_TOPIC]: deleted,

@@ -18,6 +18,7 @@ export {
   offsetsOfNewTopic,
   whileTopicsPropagate,
   TOPIC_PROPAGATION_TIMEOUT_MS,
+  DEFAULT_EVENTS_RETENTION_MS,
   type TopicSpec,
   type TopicConfigDrift,
   type EnsureTopicsResult,

@@ -2,6 +2,13 @@ import { retry } from '@abtest/retry';
 import { ConfigResourceTypes, type Admin, type ITopicConfig } from 'kafkajs';
 import { TopicMismatchError } from './errors';
 
+/**
+ * Retention of the raw events topic when a service creates it (and of
+ * k8s/base/topics/create-topics.sh, EVENTS_TOPIC_RETENTION_MS): 90 days. It
+ * is the pipeline's history, what rebuilding state from scratch reads.
+ */
+export const DEFAULT_EVENTS_RETENTION_MS = 90 * 24 * 3_600_000;
+
 /** What a topic must look like. */
 export interface TopicSpec {
   topic: string;

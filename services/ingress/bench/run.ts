@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -170,6 +170,7 @@ async function main(): Promise<void> {
     await admin.connect();
     const written = (await admin.fetchTopicOffsets(topic)).reduce((sum, partition) => sum + Number(partition.high), 0);
     await admin.disconnect();
+    const disk = broker ? topicDiskBytes(join(workDir, 'kafka-data'), topic) : undefined;
     const output = {
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadAverageAtStart, loadAverageAtEnd: loadavg()[0] },
       setup: { ingressNodeOptions: opts.ingressNodeOptions ?? process.env.NODE_OPTIONS ?? '', runs: opts.runs, concurrency: opts.concurrency, durationSeconds: opts.durationMs / 1_000, broker: broker ? 'local, started by the bench' : 'KAFKA_BROKERS' },
@@ -178,6 +179,8 @@ async function main(): Promise<void> {
       runs,
       warmUpStatuses,
       check: { acknowledgedEvents: acknowledged, recordsInTopic: written, allAcknowledgedWritten: written >= acknowledged, duplicates: written - acknowledged },
+      // What the raw topic's retention costs: log segments and indexes of one replica, as the ingress writes them (uncompressed).
+      ...(disk !== undefined && written > 0 ? { brokerDisk: { bytes: disk, bytesPerEvent: Math.round(disk / written), gigabytesPerMillionEvents: Number(((disk / written) * 1e6 / 1e9).toFixed(3)) } } : {}),
     };
     process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
   } finally {
@@ -193,3 +196,15 @@ main().catch((error: unknown) => {
   process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
+
+/** Bytes of a topic's partition directories in a broker's data directory (preallocated index files count at their size on disk). */
+function topicDiskBytes(dataDir: string, topic: string): number {
+  if (!existsSync(dataDir)) return 0;
+  let bytes = 0;
+  for (const entry of readdirSync(dataDir)) {
+    if (!entry.startsWith(`${topic}-`) || !/^\d+$/.test(entry.slice(topic.length + 1))) continue;
+    for (const file of readdirSync(join(dataDir, entry))) bytes += statSync(join(dataDir, entry, file)).blocks * 512;
+  }
+  return bytes;
+}
+

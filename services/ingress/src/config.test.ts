@@ -24,7 +24,7 @@ describe('loadConfig', () => {
       http: { host: '0.0.0.0', port: 8080 },
       sources: [DEVELOPMENT_SOURCE],
       usingDevelopmentSource: true,
-      topics: { events: 'segment-events', deadLetter: 'segment-events-dead-letter', extra: [], partitions: 6, deadLetterPartitions: 1, config: {} },
+      topics: { events: 'segment-events', deadLetter: 'segment-events-dead-letter', extra: [], partitions: 6, deadLetterPartitions: 1, config: { 'retention.ms': '7776000000' } },
       webhook: { maxEvents: 4000, maxBodyBytes: 16 * 1024 * 1024 },
       kafka: { brokers: ['127.0.0.1:9092'], clientId: 'ingress' },
       producerThread: true,
@@ -76,6 +76,12 @@ describe('loadConfig', () => {
     const config = loadConfig({ ...base, INGRESS_EXTRA_TOPICS: 'mobile, server ,', INGRESS_TOPIC_CONFIG: '{"retention.ms":"604800000"}', INGRESS_TOPIC_REPLICATION_FACTOR: '3' });
     expect(config.topics).toMatchObject({ extra: ['mobile', 'server'], config: { 'retention.ms': '604800000' }, replicationFactor: 3 });
     expect(problem({ ...base, INGRESS_TOPIC_CONFIG: '{"retention.ms":1}' })).toMatch(/INGRESS_TOPIC_CONFIG.*values must be strings/);
+  });
+
+  it('should keep the events 90 days unless INGRESS_TOPIC_CONFIG sets retention.ms: they are the history state is rebuilt from', () => {
+    expect(loadConfig(base).topics.config).toEqual({ 'retention.ms': String(90 * 24 * 3_600_000) });
+    expect(loadConfig({ ...base, INGRESS_TOPIC_CONFIG: '{"min.insync.replicas":"2"}' }).topics.config).toEqual({ 'retention.ms': '7776000000', 'min.insync.replicas': '2' });
+    expect(loadConfig({ ...base, INGRESS_TOPIC_CONFIG: '{"retention.ms":"-1"}' }).topics.config).toEqual({ 'retention.ms': '-1' });
   });
 
   it('should configure SASL and TLS by variables alone', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { kafkaEnvShape, kafkaEnvSchema, toKafkaConnectionConfig, type KafkaConnectionConfig } from '@abtest/kafka-io';
+import { DEFAULT_EVENTS_RETENTION_MS, kafkaEnvShape, kafkaEnvSchema, toKafkaConnectionConfig, type KafkaConnectionConfig } from '@abtest/kafka-io';
 import { LOG_LEVELS, type LogLevel } from '@abtest/observability';
 import { redisEnvSchema, redisEnvShape, toRedisConnectionConfig, type RedisConnectionConfig } from '@abtest/redis-io';
 import { WEBHOOK_MAX_BATCH_EVENTS } from '@abtest/segment';
@@ -183,7 +183,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngressConfig {
       partitions: e.INGRESS_TOPIC_PARTITIONS,
       deadLetterPartitions: e.INGRESS_DEAD_LETTER_PARTITIONS,
       ...(e.INGRESS_TOPIC_REPLICATION_FACTOR === undefined ? {} : { replicationFactor: e.INGRESS_TOPIC_REPLICATION_FACTOR }),
-      config: e.INGRESS_TOPIC_CONFIG ?? {},
+      // The events topic is the pipeline's history: 90 days unless retention.ms is given.
+      config: { 'retention.ms': String(DEFAULT_EVENTS_RETENTION_MS), ...e.INGRESS_TOPIC_CONFIG },
     },
     webhook: { maxEvents: e.INGRESS_WEBHOOK_MAX_EVENTS, maxBodyBytes: e.INGRESS_WEBHOOK_MAX_BODY_BYTES },
     producer: { lingerMs: e.INGRESS_LINGER_MS, maxBatchRecords: e.INGRESS_MAX_BATCH_RECORDS, maxQueuedRecords: e.INGRESS_MAX_QUEUED_RECORDS, sendTimeoutMs: e.INGRESS_PRODUCE_TIMEOUT_MS },

@@ -5,7 +5,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { DefinitionsCatalog, DefinitionsWriter } from '@abtest/definitions';
 import { buildExperimentTopology } from '@abtest/experiments';
-import { createKafka, ensureTopics } from '@abtest/kafka-io';
+import { createKafka, DEFAULT_EVENTS_RETENTION_MS, ensureTopics } from '@abtest/kafka-io';
 import { createMetricsRegistry, GracefulShutdown, Readiness, type Logger } from '@abtest/observability';
 import { createRedis } from '@abtest/redis-io';
 import { BREAKDOWN_AVRO_SCHEMA, createAvroSerializer, RESULTS_AVRO_SCHEMA, SERIES_AVRO_SCHEMA } from '@abtest/results-contract';
@@ -93,7 +93,7 @@ export async function startProcessor(config: ProcessorConfig, options: StartOpti
 async function provisionTopics(admin: Admin, config: ProcessorConfig): Promise<void> {
   const eventsTopicExists = (await admin.listTopics()).includes(config.eventsTopic);
   await ensureTopics(admin, [
-    ...(eventsTopicExists ? [] : [{ topic: config.eventsTopic, numPartitions: config.eventsTopicPartitions }]),
+    ...(eventsTopicExists ? [] : [{ topic: config.eventsTopic, numPartitions: config.eventsTopicPartitions, configEntries: { 'retention.ms': String(DEFAULT_EVENTS_RETENTION_MS) } }]),
     ...[config.resultsTopic, config.breakdownsTopic, config.seriesTopic].map((topic) => ({ topic, numPartitions: config.resultsTopicPartitions, configEntries: { 'cleanup.policy': 'compact' } })),
     { topic: config.definitionsTopic, numPartitions: 1, configEntries: { 'cleanup.policy': 'compact' } },
   ]);
