@@ -2,7 +2,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { parseExperimentDefinition, parseMetricDefinition } from '@abtest/definitions';
 import type { ExperimentDetail, ResultsRecord } from '@abtest/results-contract';
 import { testStackEnv, uniqueName, waitForEqual } from '@abtest/test-harness';
-import { expectedConversionsFromPostgres, type ExpectedConversions } from '../processor/expected-conversions';
+import { comparableCupedSums, expectedConversionsFromPostgres, roundFigure, type ExpectedConversions, type ExpectedCupedSums } from '../processor/expected-conversions';
 import { waitUntilReady } from '../processor/processor-helpers';
 import { startProcessorProcess, type ProcessorProcess } from '../processor/processor-process';
 import { uniqueResultsEnv, waitForJson } from '../results/results-helpers';
@@ -12,13 +12,11 @@ import { followResultsTopic, pipelineProcessorEnv, postBatches, startPipeline } 
 
 const DEADLINE_MS = 90_000;
 const TEST_TIMEOUT_MS = 240_000;
-const round = (value: number): number => Math.round(value * 1e6) / 1e6;
 
-type Sums = { sum_x: number; sum_x_squares: number; sum_xy: number } | null | undefined;
-type Figures = { metric_id: string; sum: number; sum_squares: number; cuped?: Sums };
+type Figures = { metric_id: string; sum: number; sum_squares: number; cuped?: ExpectedCupedSums | null };
 const figures = (metrics: readonly Figures[]) =>
   metrics
-    .map((m) => ({ metric_id: m.metric_id, sum: round(m.sum), sum_squares: round(m.sum_squares), cuped: m.cuped ? { sum_x: round(m.cuped.sum_x), sum_x_squares: round(m.cuped.sum_x_squares), sum_xy: round(m.cuped.sum_xy) } : null }))
+    .map((m) => ({ metric_id: m.metric_id, sum: roundFigure(m.sum), sum_squares: roundFigure(m.sum_squares), cuped: comparableCupedSums(m.cuped) }))
     .sort((a, b) => a.metric_id.localeCompare(b.metric_id));
 
 /** Per variant: n (persons) and every sufficient statistic of each metric. */

@@ -6,7 +6,7 @@ import { resultsTopics, type BreakdownResults, type ExperimentResults } from '@a
 import { waitFor } from '@abtest/local-stack';
 import { personKey } from '@abtest/segment';
 import { createTopics, testKafka, testStackEnv, uniqueName, waitForEqual } from '@abtest/test-harness';
-import { expectedConversionsFromPostgres, type ExpectedConversions } from './expected-conversions';
+import { comparableCupedSums, expectedConversionsFromPostgres, roundFigure, type ExpectedConversions, type ExpectedCupedSums } from './expected-conversions';
 import { CONVERSION_DIMENSIONS, generateConversionEvents, type SegmentEvent } from './generate-conversion-events';
 import { waitUntilReady } from './processor-helpers';
 import { startProcessorProcess, type ProcessorProcess } from './processor-process';
@@ -16,14 +16,11 @@ const PARTITIONS = 4;
 const HOUR = 3_600_000;
 const ADMIN_TOKEN = 'conversion-test-admin-token';
 const WAIT_MS = 120_000;
-const round = (value: number): number => Math.round(value * 1e6) / 1e6;
 
-type Sums = { sum_x: number; sum_x_squares: number; sum_xy: number };
-type Figures = { metric_id: string; persons_converted: number; event_count: number; sum: number; sum_squares: number; cuped?: Sums | null };
-const sums = (s: Sums | null | undefined) => (s ? { sum_x: round(s.sum_x), sum_x_squares: round(s.sum_x_squares), sum_xy: round(s.sum_xy) } : null);
+type Figures = { metric_id: string; persons_converted: number; event_count: number; sum: number; sum_squares: number; cuped?: ExpectedCupedSums | null };
 const figures = (metrics: Figures[]) =>
   metrics
-    .map((m) => ({ metric_id: m.metric_id, persons_converted: m.persons_converted, event_count: m.event_count, sum: round(m.sum), sum_squares: round(m.sum_squares), cuped: sums(m.cuped) }))
+    .map((m) => ({ metric_id: m.metric_id, persons_converted: m.persons_converted, event_count: m.event_count, sum: roundFigure(m.sum), sum_squares: roundFigure(m.sum_squares), cuped: comparableCupedSums(m.cuped) }))
     .sort((a, b) => a.metric_id.localeCompare(b.metric_id));
 const byKey = <T extends Record<string, unknown>>(rows: T[], key: (row: T) => string): T[] => [...rows].sort((a, b) => key(a).localeCompare(key(b)));
 

@@ -22,6 +22,13 @@ export interface ExpectedCupedSums {
   sum_xy: number;
 }
 
+/** Sums computed in floating point (ours) and exactly (PostgreSQL's numeric) compared at 1e-6. */
+export const roundFigure = (value: number): number => Math.round(value * 1e6) / 1e6;
+
+/** CUPED sums as comparable with the reference's; null for none. */
+export const comparableCupedSums = (sums: ExpectedCupedSums | null | undefined): ExpectedCupedSums | null =>
+  sums ? { sum_x: roundFigure(sums.sum_x), sum_x_squares: roundFigure(sums.sum_x_squares), sum_xy: roundFigure(sums.sum_xy) } : null;
+
 export interface ExpectedMetricFigures {
   metric_id: string;
   persons_converted: number;

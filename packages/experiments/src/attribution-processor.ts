@@ -1,4 +1,4 @@
-import { metricContribution, type DefinitionsCatalog, type MetricDefinition } from '@abtest/definitions';
+import { metricContribution, type CupedSettings, type DefinitionsCatalog, type MetricDefinition } from '@abtest/definitions';
 import type { KeyValueStore, Processor, ProcessorContext, StoreKey, StreamRecord } from '@abtest/streams';
 import { addToBuckets, dayOf, sumBuckets } from './daily-buckets';
 import { DeltaCollector } from './delta-collector';
@@ -119,8 +119,9 @@ export class AttributionProcessor implements Processor<Json> {
       entry.t = time;
       entry.d = this.dimensionsOf(person, event);
       this.setCovariates(person, entry, exp.experimentId, time);
+      const metrics = this.metricsOf(exp.experimentId);
       for (const buffered of person.b) {
-        if (buffered.t >= time && (previous === undefined || buffered.t < previous)) this.count(entry, exp.experimentId, buffered.e, buffered.t);
+        if (buffered.t >= time && (previous === undefined || buffered.t < previous)) this.count(entry, valuesOf(metrics, buffered.e), buffered.t, metrics);
       }
     });
     deltas.started(exp, time);
@@ -130,36 +131,33 @@ export class AttributionProcessor implements Processor<Json> {
   private onMetricEvent(person: PersonState, metrics: MetricDefinition[], event: Json, time: number, record: StreamRecord<Json>, deltas: DeltaCollector): void {
     const stored = { type: event.type, event: event.event, properties: event.properties, context: event.context };
     this.buffer(person, { i: text(event.messageId) ?? `${record.partition}:${record.offset}`, t: time, a: record.timestamp, e: stored });
-    const activity = this.recordActivity(person, metrics, stored, time);
+    const values = valuesOf(metrics, stored);
+    this.recordActivity(person, metrics, values, time);
     for (const [experimentId, entry] of Object.entries(person.x)) {
       if (entry.t === undefined) continue;
       const applicable = this.metricsOf(experimentId).filter((m) => metrics.some((n) => n.id === m.id));
       if (time >= entry.t) {
-        if (applicable.length > 0) this.change(experimentId, entry, applicable, deltas, () => this.count(entry, experimentId, stored, time, applicable));
+        if (applicable.length > 0) this.change(experimentId, entry, applicable, deltas, () => this.count(entry, values, time, applicable));
         continue;
       }
       // Before the exposure: a late event of a CUPED metric may fall in the covariate's window.
-      const covariates = applicable.filter((m) => activity.has(m.id) && inCovariateWindow(m, entry.t as number, time));
+      const covariates = applicable.filter((m) => values.has(m.id) && inCovariateWindow(m, entry.t as number, time));
       if (covariates.length === 0) continue;
       this.change(experimentId, entry, covariates, deltas, () => {
         const c = (entry.c ??= {});
-        for (const metric of covariates) c[metric.id] = (c[metric.id] ?? 0) + (activity.get(metric.id) as number);
+        for (const metric of covariates) c[metric.id] = (c[metric.id] ?? 0) + (values.get(metric.id) as number);
       });
     }
   }
 
-  /** Adds the event to the person's daily activity of each CUPED metric it counts for; what it adds, per metric. */
-  private recordActivity(person: PersonState, metrics: MetricDefinition[], event: Json, time: number): Map<string, number> {
-    const added = new Map<string, number>();
+  /** Adds the event's values to the person's daily activity of each CUPED metric. */
+  private recordActivity(person: PersonState, metrics: MetricDefinition[], values: Map<string, number>, time: number): void {
     for (const metric of metrics) {
-      if (metric.cuped === null) continue;
-      const value = metricContribution(metric, event);
-      if (value === undefined) continue;
+      const value = values.get(metric.id);
+      if (metric.cuped === null || value === undefined) continue;
       const activity = (person.p ??= {});
-      activity[metric.id] = addToBuckets(activity[metric.id], dayOf(time), value, metric.cuped.window / DAY_MS);
-      added.set(metric.id, value);
+      activity[metric.id] = addToBuckets(activity[metric.id], dayOf(time), value, windowDays(metric.cuped));
     }
-    return added;
   }
 
   /** At (re)assignment: each CUPED metric's covariate is the person's activity in the window before the exposure's day. */
@@ -167,7 +165,7 @@ export class AttributionProcessor implements Processor<Json> {
     const exposureDay = dayOf(exposedAt);
     for (const metric of this.metricsOf(experimentId)) {
       if (metric.cuped === null) continue;
-      (entry.c ??= {})[metric.id] = sumBuckets(person.p?.[metric.id], exposureDay - metric.cuped.window / DAY_MS, exposureDay);
+      (entry.c ??= {})[metric.id] = sumBuckets(person.p?.[metric.id], exposureDay - windowDays(metric.cuped), exposureDay);
     }
   }
 
@@ -181,10 +179,10 @@ export class AttributionProcessor implements Processor<Json> {
     deltas.contribution(experimentId, after, 1);
   }
 
-  /** Adds one event to the entry's history of every applicable metric it matches. */
-  private count(entry: PersonExperiment, experimentId: string, event: Json, time: number, metrics = this.metricsOf(experimentId)): void {
+  /** Adds one event (its `values`, valuesOf) to the entry's history of every one of `metrics` it counts for. */
+  private count(entry: PersonExperiment, values: Map<string, number>, time: number, metrics: MetricDefinition[]): void {
     for (const metric of metrics) {
-      const value = metricContribution(metric, event);
+      const value = values.get(metric.id);
       if (value === undefined) continue;
       const history = (entry.m[metric.id] ??= {});
       const hour = String(hourOf(time));
@@ -214,10 +212,22 @@ export class AttributionProcessor implements Processor<Json> {
   }
 }
 
+/** What an event adds to each of `metrics` that counts it (metricContribution), by metric id: read once per event. */
+function valuesOf(metrics: MetricDefinition[], event: Json): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const metric of metrics) {
+    const value = metricContribution(metric, event);
+    if (value !== undefined) values.set(metric.id, value);
+  }
+  return values;
+}
+
+const windowDays = (cuped: CupedSettings): number => cuped.window / DAY_MS;
+
 /** The covariate's window: the whole days of `cuped.window` before the exposure's day (event time, UTC). */
 function inCovariateWindow(metric: MetricDefinition, exposedAt: number, time: number): boolean {
   if (metric.cuped === null) return false;
   const day = dayOf(time);
   const exposureDay = dayOf(exposedAt);
-  return day < exposureDay && day >= exposureDay - metric.cuped.window / DAY_MS;
+  return day < exposureDay && day >= exposureDay - windowDays(metric.cuped);
 }

@@ -1,4 +1,4 @@
-import { EXPERIMENT_CLICKED, EXPERIMENT_VIEWED, personKey } from '@abtest/segment';
+import { EXPERIMENT_CLICKED, EXPERIMENT_VIEWED, parseIsoTimestamp, personKey } from '@abtest/segment';
 
 export const EXPOSURE_EVENT = EXPERIMENT_VIEWED;
 export const CLICK_EVENT = EXPERIMENT_CLICKED;
@@ -50,41 +50,7 @@ export function toExperimentEvent(event: unknown): ExperimentEvent | undefined {
   };
 }
 
-const digit = (text: string, at: number): number => text.charCodeAt(at) - 48;
-const digits = (text: string, from: number, count: number): number => {
-  let value = 0;
-  for (let i = from; i < from + count; i++) {
-    const d = digit(text, i);
-    if (d < 0 || d > 9) return Number.NaN;
-    value = value * 10 + d;
-  }
-  return value;
-};
-
-/**
- * `2026-11-20T10:00:00.000Z`, the form the ingress writes (Date#toISOString),
- * read without Date.parse, which costs several times more and runs two or
- * three times per event; undefined for any other form.
- */
-function parseCanonicalIso(text: string): number | undefined {
-  if (text.length !== 24 || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':' || text[19] !== '.' || text[23] !== 'Z') return undefined;
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const second = digits(text, 17, 2);
-  // Other out-of-range fields (month 13, 24:00, 59:60) are left to Date.parse.
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59)) return undefined;
-  // A day past the month's end rolls over, as Date.parse does in V8.
-  const time = Date.UTC(digits(text, 0, 4), month - 1, day, hour, minute, second, digits(text, 20, 3));
-  return Number.isNaN(time) ? undefined : time;
-}
-
-export function parseTime(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const ms = parseCanonicalIso(value) ?? Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
-}
+const parseTime = (value: unknown): number | undefined => (typeof value === 'string' ? parseIsoTimestamp(value) : undefined);
 
 /** When the ingress received the event (epoch ms), 0 if unknown. */
 export const receivedAtOf = (event: Json): number => parseTime(event.receivedAt) ?? 0;

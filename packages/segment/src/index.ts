@@ -15,7 +15,7 @@ export {
 } from './schema';
 export { validateMessage, type ValidationResult } from './validate';
 export { jsonPath, type ValidationIssue } from './json-path';
-export { isIsoTimestamp } from './timestamp';
+export { isIsoTimestamp, parseIsoTimestamp } from './timestamp';
 export { isJsonObject } from './json-object';
 export { normalizeMessage, createNormalizer, type NormalizedMessage, type NormalizedEvent, type BatchDefaults } from './normalize';
 export { deriveMessageId, DERIVED_MESSAGE_ID_PREFIX } from './message-id';
