@@ -8,10 +8,15 @@ export interface TestProcessor extends RunningProcessor {
   stop(): Promise<void>;
 }
 
-/** The test stack's Kafka, Redis and registry as the processor reads them, then the test's own variables. */
+/**
+ * The test stack's Kafka, Redis and registry as the processor reads them, then the test's own variables.
+ * Backfills are off unless a test turns them on: a rebuild re-reads the whole events topic, and the tests
+ * that change definitions mid-stream assert the live generation's figures (backfill.integration.test.ts
+ * tests rebuilds).
+ */
 export function processorEnv(env: Record<string, string>): Record<string, string> {
   const stack = testStackEnv();
-  return { KAFKA_BROKERS: stack.kafkaBrokers.join(','), REDIS_URL: stack.redisUrl, SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, ...env };
+  return { KAFKA_BROKERS: stack.kafkaBrokers.join(','), REDIS_URL: stack.redisUrl, SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, BACKFILL_ON_DEFINITION_CHANGE: 'false', ...env };
 }
 
 /** A processor in this process on a free port, configured from `env` as production is from the environment. */

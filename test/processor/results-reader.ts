@@ -6,10 +6,12 @@ import type { ExpectedVariant } from './expected-counts';
 
 /**
  * Follows an output topic like a downstream consumer, keeping the newest
- * record (highest version) per key.
+ * record (highest version) per key, and every version per key in the
+ * order the topic holds them.
  */
-export async function followLatest<R extends { version: number }>(kafka: Kafka, topic: string, keyOf: (record: R) => string, decode: (value: Buffer) => Promise<unknown> = async (v) => JSON.parse(v.toString())) {
+export async function followLatest<R extends { version: number }>(kafka: Kafka, topic: string, keyOf: (record: R) => string, decode: (value: Buffer) => Promise<unknown> = async (v) => JSON.parse(v.toString()), onRecord?: (record: R) => void) {
   const latest = new Map<string, R>();
+  const versions = new Map<string, number[]>();
   const consumer = kafka.consumer({ groupId: uniqueName('results-reader'), readUncommitted: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -18,11 +20,13 @@ export async function followLatest<R extends { version: number }>(kafka: Kafka, 
       if (!message.value) return;
       const record = (await decode(message.value)) as R;
       const key = keyOf(record);
+      versions.set(key, [...(versions.get(key) ?? []), record.version]);
+      onRecord?.(record);
       const previous = latest.get(key);
       if (!previous || previous.version < record.version) latest.set(key, record);
     },
   });
-  return { latest, stop: () => consumer.disconnect() };
+  return { latest, versions, stop: () => consumer.disconnect() };
 }
 
 /** The newest results record per experiment. */

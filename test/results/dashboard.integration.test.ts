@@ -5,7 +5,7 @@ import { resultsTopics } from '@abtest/results-contract';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { testKafka } from '@abtest/test-harness';
 import { ensureChromium, CHROMIUM_ARGS } from './chromium';
-import { breakdownRecord, resultsRecord, seriesRecord } from './records';
+import { breakdownRecord, rebuilding, resultsRecord, seriesRecord } from './records';
 import { ARTIFACTS_DIR, buildResults, connectedProducer, produceJson, startResults, uniqueResultsEnv, waitForJson } from './results-helpers';
 import type { ResultsService } from '@abtest/results';
 
@@ -159,6 +159,37 @@ describe('Results service > dashboard in headless Chromium', () => {
     await listed.waitFor();
     expect(await listed.locator('.badge-guardrail_failed').textContent()).toBe('Guardrail failed');
     expect(await listed.getByText('Guardrail failed: checkout_errors +12% in B').count()).toBe(1);
+  });
+
+  it('should show a backfill as a labelled progress bar with the history note, and a backfilling badge in the list', async () => {
+    const id = 'big-basket';
+    const variants = [
+      { id: 'control', views: 3000, clicks: 300 },
+      { id: 'B', views: 3010, clicks: 330 },
+    ];
+    const countedFrom = Date.UTC(2026, 10, 1, 6);
+    await produceJson(producer, topic, id, rebuilding(resultsRecord({ experimentId: id, name: 'Big basket', version: 1, variants, analysis: { status: 'collecting' } }), { countedFrom }));
+    await page.goto(`${service.url}/experiments/${id}`);
+    const progress = page.getByRole('progressbar', { name: 'Backfill (generation 2): definitions changed: metric big-basket — 45.0% · 1,234 of 2,740 events · ETA 3 min' });
+    await progress.waitFor();
+    expect(Number(await progress.getAttribute('value'))).toBe(45);
+    expect(await progress.getAttribute('max')).toBe('100');
+    expect(await page.locator('.experiment-header #history-note').textContent()).toBe('counted from 2026-11-01: earlier events are past retention');
+    await shot('08-backfill');
+
+    // No rate measured yet: the ETA is being estimated; a record without a backfill removes the bar, live.
+    await produceJson(producer, topic, id, rebuilding(resultsRecord({ experimentId: id, name: 'Big basket', version: 2, variants, analysis: { status: 'collecting' } }), { eta: null, countedFrom }));
+    await page.getByRole('progressbar', { name: /· ETA estimating…$/ }).waitFor();
+    await produceJson(producer, topic, id, { ...resultsRecord({ experimentId: id, name: 'Big basket', version: 3, variants, analysis: { status: 'collecting' } }), counted_from: countedFrom });
+    await page.locator('#backfill').waitFor({ state: 'detached' });
+    expect(await page.locator('#history-note').count()).toBe(1);
+
+    await produceJson(producer, topic, id, rebuilding(resultsRecord({ experimentId: id, name: 'Big basket', version: 4, variants, analysis: { status: 'collecting' } })));
+    await page.goto(`${service.url}/`);
+    const badge = page.locator(`tr[data-experiment="${id}"] .badge-backfill`);
+    await badge.waitFor();
+    expect(await badge.textContent()).toBe('backfilling 45%');
+    expect(await page.locator('tr[data-experiment="checkout-button"] .badge-backfill').count()).toBe(0);
   });
 
   it('should make an SRM unmistakable and say when statistics are not available yet', async () => {

@@ -1,4 +1,4 @@
-import type { BreakdownResults, ExperimentResults, SeriesResults } from '@abtest/results-contract';
+import type { BackfillProgress, BreakdownResults, ExperimentResults, SeriesResults } from '@abtest/results-contract';
 import type { ComparisonResult, ExperimentResults as Analysis } from '@abtest/stats';
 
 export interface VariantSpec {
@@ -115,6 +115,8 @@ export function resultsRecord(spec: RecordSpec): ExperimentResults {
     status: 'collecting',
     status_reason: 'waiting for persons in at least two variants',
     analysis: null,
+    backfill: null,
+    counted_from: null,
   };
   const a = spec.analysis;
   if (!a) return record;
@@ -166,6 +168,17 @@ function statusReason(a: NonNullable<RecordSpec['analysis']>, significantId: str
   if (a.status === 'invalid_srm') return 'sample-ratio mismatch';
   if (a.status === 'guardrail_failed') return `Guardrail failed: ${failures.join('; ')}`;
   return 'no comparison significant';
+}
+
+/**
+ * The record while the processor rebuilds its state: generation 2 read
+ * 1,234 of 2,740 raw events (45.0%) since 10 minutes before the record, with
+ * `eta` (default 190 s; null: no rate yet), and events counted from
+ * `countedFrom` (default: the whole history).
+ */
+export function rebuilding(record: ExperimentResults, options: { eta?: number | null; countedFrom?: number } = {}): ExperimentResults {
+  const backfill: BackfillProgress = { generation: 2, reason: 'definitions changed: metric big-basket', started_at: record.updated_at - 600_000, events_read: 1_234, events_total: 2_740, progress: 1_234 / 2_740, eta_seconds: options.eta === undefined ? 190 : options.eta };
+  return { ...record, backfill, counted_from: options.countedFrom ?? null };
 }
 
 export interface SeriesSpec {

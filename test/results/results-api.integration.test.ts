@@ -3,7 +3,7 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { waitFor } from '@abtest/local-stack';
 import { apiSchemas, RESULTS_AVRO_SCHEMA, resultsTopics, type ExperimentDetail, type ExperimentList } from '@abtest/results-contract';
 import { testKafka, testStackEnv } from '@abtest/test-harness';
-import { breakdownRecord, resultsRecord, seriesRecord } from './records';
+import { breakdownRecord, rebuilding, resultsRecord, seriesRecord } from './records';
 import { connectedProducer, getJson, produceJson, startResults, uniqueResultsEnv, waitForJson } from './results-helpers';
 import type { ResultsService } from '@abtest/results';
 
@@ -123,6 +123,19 @@ describe('Results service > API and live updates', () => {
     ]);
     expect(detail.statistics).toMatchObject({ available: false, reason: expect.stringContaining('statistics not available yet') });
     expect(detail.series.source).toBe('results_history');
+    expect(detail.experiment).toMatchObject({ backfill: null, counted_from: null, history_note: null });
+
+    // A state rebuild in progress, in Avro too: the API shows its progress and where the figures count from.
+    const countedFrom = Date.UTC(2026, 10, 1, 6);
+    const rebuilt = rebuilding({ ...record, version: 2 }, { eta: null, countedFrom });
+    await producer.send({ topic, acks: -1, messages: [{ key: record.experiment_id, value: await registry.encode(id, rebuilt) }] });
+    const rebuildingDetail = await waitForJson<ExperimentDetail>(`${service.url}/api/experiments/avro-experiment`, (body) => body.experiment.version === 2, 'the rebuilding record');
+    expect(apiSchemas.experimentDetailSchema.parse(rebuildingDetail)).toEqual(rebuildingDetail);
+    expect(rebuildingDetail.experiment).toMatchObject({
+      backfill: { generation: 2, reason: 'definitions changed: metric big-basket', started_at: new Date(rebuilt.updated_at - 600_000).toISOString(), events_read: 1_234, events_total: 2_740, percent: 45, eta_seconds: null },
+      counted_from: '2026-11-01T06:00:00.000Z',
+      history_note: 'counted from 2026-11-01: earlier events are past retention',
+    });
 
     const missing = await fetch(`${service.url}/api/experiments/nope`);
     expect(missing.status).toBe(404);
@@ -130,12 +143,15 @@ describe('Results service > API and live updates', () => {
     const openApi = await getJson<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>(`${service.url}/openapi.json`);
     expect(openApi.openapi).toBe('3.1.0');
     expect(Object.keys(openApi.paths)).toEqual(expect.arrayContaining(['/api/experiments', '/api/experiments/{experimentId}', '/api/events']));
-    expect(Object.keys(openApi.components.schemas)).toEqual(expect.arrayContaining(['ExperimentList', 'ExperimentDetail', 'ExperimentSummary', 'ConversionSeries', 'Breakdown', 'MetricRole', 'GuardrailFailure']));
+    expect(Object.keys(openApi.components.schemas)).toEqual(expect.arrayContaining(['ExperimentList', 'ExperimentDetail', 'ExperimentSummary', 'ConversionSeries', 'Breakdown', 'MetricRole', 'GuardrailFailure', 'Backfill']));
     // The per-metric decision fields of issue #13 are documented.
     const schemas = openApi.components.schemas as Record<string, { properties?: Record<string, unknown>; enum?: string[] }>;
     expect(Object.keys(schemas.Comparison?.properties ?? {})).toEqual(expect.arrayContaining(['metric_role', 'verdict', 'adjusted_p_value', 'adjustment', 'guardrail_p_value_adjusted', 'absolute_difference_sequential', 'cs_conflict']));
     expect(Object.keys(schemas.Srm?.properties ?? {})).toEqual(expect.arrayContaining(['sequential_p_value', 'p_value']));
     expect(Object.keys(schemas.Statistics?.properties ?? {})).toEqual(expect.arrayContaining(['guardrail_alpha', 'sequential_restart_reason']));
     expect(schemas.ExperimentStatus?.enum).toEqual(expect.arrayContaining(['guardrail_failed']));
+    // A state rebuild's progress and the history cut by retention.
+    expect(Object.keys(schemas.ExperimentSummary?.properties ?? {})).toEqual(expect.arrayContaining(['backfill', 'counted_from', 'history_note']));
+    expect(Object.keys(schemas.Backfill?.properties ?? {})).toEqual(['generation', 'reason', 'started_at', 'events_read', 'events_total', 'percent', 'eta_seconds']);
   });
 });

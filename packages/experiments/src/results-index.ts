@@ -26,6 +26,8 @@ export interface IndexEntry {
  */
 export interface ResultsIndex {
   experiments: Record<string, IndexEntry>;
+  /** Set by a generation being rebuilt: it holds entries it has not published yet (see publication.ts). */
+  unpublished?: true;
 }
 
 export const emptyIndex = (): ResultsIndex => ({ experiments: {} });

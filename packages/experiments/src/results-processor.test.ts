@@ -1,6 +1,7 @@
 import { DefinitionsCatalog } from '@abtest/definitions';
 import { emptyDelta, type ExperimentDelta } from './delta';
 import type { BreakdownResults, ExperimentResults, SeriesResults } from '@abtest/results-contract';
+import { FIRST_GENERATION, type Publication } from './publication';
 import { BREAKDOWNS_SINK, BREAKDOWNS_STORE, RESULTS_SINK, RESULTS_STORE, ResultsProcessor, SERIES_SINK, SERIES_STORE } from './results-processor';
 import { ProcessorDriver } from './testing/processor-driver';
 
@@ -25,8 +26,8 @@ function delta(variant: string, n: number, converted: number, os = 'iOS', experi
   return d;
 }
 
-const driver = (definitions = catalog(), maxBreakdownValues = 20, from?: ProcessorDriver<ExperimentDelta>) =>
-  new ProcessorDriver(new ResultsProcessor({ definitions, maxBreakdownValues, punctuateIntervalMs: 1_000 }), [RESULTS_STORE, BREAKDOWNS_STORE, SERIES_STORE], from);
+const driver = (definitions = catalog(), maxBreakdownValues = 20, from?: ProcessorDriver<ExperimentDelta>, publication: Publication = FIRST_GENERATION) =>
+  new ProcessorDriver(new ResultsProcessor({ definitions, maxBreakdownValues, punctuateIntervalMs: 1_000, publication }), [RESULTS_STORE, BREAKDOWNS_STORE, SERIES_STORE], from);
 
 describe('ResultsProcessor', () => {
   it('publishes metric figures with rates and means, and the statistics once two variants have persons', () => {
@@ -162,5 +163,56 @@ describe('ResultsProcessor > punctuation', () => {
     defineExp(after, { min_persons_per_variant: 5000 });
     const restarted = driver(after, 20, stopped);
     expect(resultsOf(await restarted.punctuate('wall-clock', Date.now()))).toEqual([expect.objectContaining({ experiment_id: 'exp', version: 3, status: 'collecting' })]);
+  });
+});
+
+describe('ResultsProcessor > a generation being rebuilt', () => {
+  const progress = { generation: 2, reason: 'reprocess: test', started_at: T0, events_read: 40, events_total: 100, progress: 0.4, eta_seconds: 3 };
+  const shadow: Publication = { publishing: false, versionBase: () => 0, backfill: () => null, countedFrom: () => null };
+  /** The previous generation published exp up to version 7, its iOS breakdown up to 5 and nothing else. */
+  const bases: Record<string, number> = { exp: 7, 'exp|context.os.name|iOS': 5 };
+  const takenOver: Publication = { publishing: true, versionBase: (_topic, key) => bases[key] ?? 0, backfill: () => null, countedFrom: () => T0 + HOUR };
+
+  it('keeps its state without publishing, then publishes every entry once when it takes over, continuing the versions', async () => {
+    const building = driver(catalog(), 20, undefined, shadow);
+    expect(building.pipe('exp', delta('control', 10, 1, 'iOS'), T0)).toEqual([]);
+    expect(building.pipe('exp', delta('treatment', 10, 2, 'Android'), T0 + 1)).toEqual([]);
+    expect(await building.punctuate('wall-clock', Date.now())).toEqual([]);
+    expect(building.stores.get(RESULTS_STORE)?.get('exp')).toMatchObject({ version: 0, analysis: null });
+
+    const live = driver(catalog(), 20, building, takenOver);
+    const outputs = await live.punctuate('wall-clock', Date.now());
+    const [record] = outputs.filter((o) => o.child === RESULTS_SINK).map((o) => o.value as ExperimentResults);
+    // Started before the retained history (T0 < T0 + 1h): it says where its history starts.
+    expect(record).toMatchObject({ version: 8, counted_from: T0 + HOUR, backfill: null, variants: [{ variant_id: 'control', persons: 10 }, { variant_id: 'treatment', persons: 10 }] });
+    expect(record?.analysis).not.toBeNull();
+    const versions = (child: string) => outputs.filter((o) => o.child === child).map((o) => [o.key, (o.value as { version: number }).version]);
+    expect(versions(BREAKDOWNS_SINK)).toEqual([
+      ['exp|context.os.name|iOS', 6],
+      ['exp|context.os.name|Android', 1],
+    ]);
+    expect(versions(SERIES_SINK)).toEqual([
+      [`exp|hour|${T0 + HOUR}`, 1],
+      [`exp|day|${Date.UTC(2026, 10, 26)}`, 1],
+    ]);
+    // Published once: later punctuations publish nothing, later events continue from there.
+    expect(await live.punctuate('wall-clock', Date.now())).toEqual([]);
+    const next = live.pipe('exp', delta('control', 1, 0, 'iOS'), T0 + 2);
+    expect(next.filter((o) => o.child !== SERIES_SINK).map((o) => [o.key, (o.value as { version: number }).version])).toEqual([
+      ['exp|context.os.name|iOS', 7],
+      ['exp', 9],
+    ]);
+  });
+
+  it("shows a rebuild's progress in the live records, re-published as it moves by a whole percent", async () => {
+    let shown: typeof progress | null = progress;
+    const live = driver(catalog(), 20, undefined, { ...FIRST_GENERATION, backfill: () => shown });
+    const [first] = live.pipe('exp', delta('control', 10, 1), T0).filter((o) => o.child === RESULTS_SINK).map((o) => o.value as ExperimentResults);
+    expect(first).toMatchObject({ version: 1, backfill: progress, counted_from: null });
+    expect((await live.punctuate('wall-clock', Date.now())).filter((o) => o.child === RESULTS_SINK).map((o) => (o.value as ExperimentResults).backfill?.progress)).toEqual([0.4]);
+    shown = { ...progress, events_read: 40.5, progress: 0.405 };
+    expect(await live.punctuate('wall-clock', Date.now())).toEqual([]);
+    shown = null;
+    expect((await live.punctuate('wall-clock', Date.now())).map((o) => [o.child, (o.value as ExperimentResults).backfill])).toEqual([[RESULTS_SINK, null]]);
   });
 });

@@ -3,7 +3,8 @@ import type { Granularity } from '@abtest/results-contract';
 import type { KeyValueStore, Processor, ProcessorContext, StoreKey, StreamRecord } from '@abtest/streams';
 import { analyze } from './analysis';
 import { DAY_MS, SEPARATOR, type CellDelta, type ExperimentDelta, type SeriesCellDelta } from './delta';
-import { addToState, emptyState, OTHER_VALUE, metricIdsOf, toBreakdown, toResults, toSeries, type CellsState, type ExperimentState } from './results';
+import { nextVersion, type Publication } from './publication';
+import { addToState, cellKeysOf, emptyState, OTHER_VALUE, metricIdsOf, toBreakdown, toResults, toSeries, type CellsState, type ExperimentState } from './results';
 import { DefinitionsDigests, emptyIndex, INDEX_KEY, indexEntry, sameEntry, type ResultsIndex } from './results-index';
 
 export const RESULTS_STORE = 'results';
@@ -22,6 +23,8 @@ export interface ResultsOptions {
   maxBreakdownValues: number;
   /** How often (wall-clock) experiments are re-evaluated without events: minimum runtime reached, definitions changed. */
   punctuateIntervalMs: number;
+  /** Whether this generation publishes, and from which versions (see publication.ts). */
+  publication: Publication;
 }
 
 const parseCellKey = (key: string): string[] => key.split(SEPARATOR);
@@ -36,6 +39,10 @@ const parseCellKey = (key: string): string[] => key.split(SEPARATOR);
  * task's experiments whose minimum runtime has ended since their last
  * analysis, and those whose definitions changed, and publishes a new version
  * of each (results-index.ts keeps what it needs in the results store).
+ *
+ * A generation being rebuilt (publication.ts) keeps the same state without
+ * analysing or publishing it; the first punctuation after it took the topics
+ * over publishes every experiment, breakdown and series entry it holds.
  */
 export class ResultsProcessor implements Processor<ExperimentDelta> {
   private context!: ProcessorContext;
@@ -47,6 +54,8 @@ export class ResultsProcessor implements Processor<ExperimentDelta> {
   private changedIndex: ResultsIndex | undefined;
   /** The catalog version the last punctuation compared definitions at; none yet after init (restart included). */
   private definitionsVersion: number | undefined;
+  /** The rebuild progress the records published last show (see backfillShown). */
+  private backfillShown = '';
 
   private readonly digests: DefinitionsDigests;
 
@@ -83,37 +92,72 @@ export class ResultsProcessor implements Processor<ExperimentDelta> {
     const now = Date.now();
     const current = this.results.get(delta.experiment_id) ?? emptyState(delta.experiment_id, delta.experiment_name);
     const state = addToState(structuredClone(current), delta);
-    state.version = current.version + 1;
     this.updateBreakdowns(state, delta, now);
     this.updateSeries(state, delta, now);
-    this.publish(state, now);
+    if (this.options.publication.publishing) this.publishNext(state, now);
+    else this.keepUnpublished(state, now);
   }
 
   endBatch(): void {
     this.writeIndex();
   }
 
-  /** The punctuator: re-analyses the experiments that time or a definition change may have moved. */
+  /** The punctuator: re-analyses the experiments that time, a definition change or a rebuild's progress may have moved. */
   private async reevaluate(now: number): Promise<void> {
+    const { definitions, publication } = this.options;
+    if (!publication.publishing) return;
     await this.context.prefetch([{ store: RESULTS_STORE, key: INDEX_KEY }]);
     const index = this.indexStore.get(INDEX_KEY);
     if (!index) return;
-    const { definitions } = this.options;
     const definitionsChanged = definitions.version !== this.definitionsVersion;
     this.definitionsVersion = definitions.version;
+    const shown = backfillShown(publication);
+    const backfillMoved = shown !== this.backfillShown;
+    this.backfillShown = shown;
+    const takeover = index.unpublished === true;
     const due = Object.entries(index.experiments)
-      .filter(([id, entry]) => (entry.due_at !== null && entry.due_at <= now) || (definitionsChanged && entry.definitions !== this.digests.of(id)))
+      .filter(([id, entry]) => takeover || backfillMoved || (entry.due_at !== null && entry.due_at <= now) || (definitionsChanged && entry.definitions !== this.digests.of(id)))
       .map(([id]) => id);
-    if (due.length === 0) return;
     await this.context.prefetch(due.map((key) => ({ store: RESULTS_STORE, key })));
-    for (const id of due) {
-      const current = this.results.get(id);
-      if (!current) continue;
-      const state = structuredClone(current);
-      state.version = current.version + 1;
-      this.publish(state, now);
+    const states = due.flatMap((id) => this.results.get(id) ?? []);
+    for (const current of states) this.publishNext(structuredClone(current), now);
+    if (takeover) {
+      await this.publishUnpublishedCells(states, now);
+      this.changedIndex ??= structuredClone(this.indexStore.get(INDEX_KEY) ?? emptyIndex());
+      delete this.changedIndex.unpublished;
     }
     this.writeIndex();
+  }
+
+  /** The breakdown and series entries the rebuild kept without publishing (version 0): published once, when it takes over. */
+  private async publishUnpublishedCells(states: ExperimentState[], now: number): Promise<void> {
+    const keyed = states.map((state) => ({ state, ...cellKeysOf(state) }));
+    await this.context.prefetch(
+      keyed.flatMap(({ state, breakdowns, series }) => [
+        ...breakdowns.map(({ dimension, value }) => ({ store: BREAKDOWNS_STORE, key: breakdownKey(state.experiment_id, dimension, value) })),
+        ...series.map(({ granularity, start }) => ({ store: SERIES_STORE, key: seriesKey(state.experiment_id, granularity, start) })),
+      ]),
+    );
+    for (const { state, breakdowns, series } of keyed) {
+      const id = state.experiment_id;
+      const metrics = metricIdsOf(state, this.options.definitions);
+      for (const { dimension, value } of breakdowns) {
+        const key = breakdownKey(id, dimension, value);
+        const cells = this.breakdowns.get(key);
+        if (cells?.version === 0) this.publishCells(this.breakdowns, BREAKDOWNS_SINK, key, structuredClone(cells), (c) => toBreakdown(id, dimension, value, c, metrics, now));
+      }
+      for (const { granularity, start } of series) {
+        const key = seriesKey(id, granularity, start);
+        const cells = this.series.get(key);
+        if (cells?.version === 0) this.publishCells(this.series, SERIES_SINK, key, structuredClone(cells), (c) => toSeries(id, granularity, start, c, now));
+      }
+    }
+  }
+
+  /** Publishes the state as its next version. */
+  private publishNext(state: ExperimentState, now: number): void {
+    state.version = nextVersion(this.options.publication, 'results', state.experiment_id, state.version);
+    this.publish(state, now);
   }
 
   /** Analyses the state at `now`, stores it and publishes its results record. */
@@ -123,8 +167,19 @@ export class ResultsProcessor implements Processor<ExperimentDelta> {
     state.analysis = analysis;
     state.analysis_note = note;
     this.results.put(state.experiment_id, state);
-    this.context.forward({ key: state.experiment_id, value: toResults(state, this.options.definitions) }, RESULTS_SINK);
+    this.context.forward({ key: state.experiment_id, value: toResults(state, this.options.definitions, this.options.publication) }, RESULTS_SINK);
     this.updateIndex(state, now);
+  }
+
+  /** A rebuild's state: stored and indexed, neither analysed nor published (the takeover does both). */
+  private keepUnpublished(state: ExperimentState, now: number): void {
+    state.updated_at = now;
+    this.results.put(state.experiment_id, state);
+    this.updateIndex(state, now);
+    const index = this.changedIndex ?? this.indexStore.get(INDEX_KEY);
+    if (index?.unpublished) return;
+    this.changedIndex ??= structuredClone(index ?? emptyIndex());
+    this.changedIndex.unpublished = true;
   }
 
   private updateIndex(state: ExperimentState, now: number): void {
@@ -153,9 +208,7 @@ export class ResultsProcessor implements Processor<ExperimentDelta> {
       touched.set(key, entry);
     }
     for (const [key, { dimension, value, cells }] of touched) {
-      cells.version += 1;
-      this.breakdowns.put(key, cells);
-      this.context.forward({ key, value: toBreakdown(state.experiment_id, dimension, value, cells, metrics, now) }, BREAKDOWNS_SINK);
+      this.publishCells(this.breakdowns, BREAKDOWNS_SINK, key, cells, (c) => toBreakdown(state.experiment_id, dimension, value, c, metrics, now));
     }
   }
 
@@ -173,10 +226,16 @@ export class ResultsProcessor implements Processor<ExperimentDelta> {
       }
     }
     for (const [key, { granularity, start, cells }] of touched) {
-      cells.version += 1;
-      this.series.put(key, cells);
-      this.context.forward({ key, value: toSeries(state.experiment_id, granularity, start, cells, now) }, SERIES_SINK);
+      this.publishCells(this.series, SERIES_SINK, key, cells, (c) => toSeries(state.experiment_id, granularity, start, c, now));
     }
+  }
+
+  /** Stores a breakdown or series entry and, in a publishing generation, publishes it as its next version. */
+  private publishCells<C>(store: KeyValueStore<CellsState<C>>, sink: typeof BREAKDOWNS_SINK | typeof SERIES_SINK, key: string, cells: CellsState<C>, toRecord: (cells: CellsState<C>) => unknown): void {
+    const { publication } = this.options;
+    if (publication.publishing) cells.version = nextVersion(publication, sink === BREAKDOWNS_SINK ? 'breakdowns' : 'series', key, cells.version);
+    store.put(key, cells);
+    if (publication.publishing) this.context.forward({ key, value: toRecord(cells) }, sink);
   }
 
   /** The value itself while the dimension has room, else `other` (a value keeps its first mapping). */
@@ -187,6 +246,12 @@ export class ResultsProcessor implements Processor<ExperimentDelta> {
     values.push(value);
     return value;
   }
+}
+
+/** The part of a rebuild's progress the records show: a new one, a whole percent more, or its end re-publishes them. */
+function backfillShown(publication: Publication): string {
+  const backfill = publication.backfill();
+  return backfill ? `${backfill.generation}:${Math.floor(backfill.progress * 100)}` : '';
 }
 
 /** Sums a cell's increments into a stored cell. */

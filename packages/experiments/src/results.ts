@@ -1,7 +1,8 @@
 import type { DefinitionsCatalog } from '@abtest/definitions';
 import type { ExperimentResults as ExperimentAnalysis } from '@abtest/stats';
 import type { BreakdownResults, CupedSums, ExperimentResults, SeriesResults, VariantMetric } from '@abtest/results-contract';
-import { clean, mergeDelta, type CellDelta, type SeriesCellDelta, type ExperimentDelta, type MetricFigures, type MetricType, type VariantDelta } from './delta';
+import type { Publication } from './publication';
+import { clean, DAY_MS, mergeDelta, type CellDelta, type SeriesCellDelta, type ExperimentDelta, type MetricFigures, type MetricType, type VariantDelta } from './delta';
 
 export const OTHER_VALUE = 'other';
 
@@ -81,8 +82,10 @@ const byId = <T>(entries: Record<string, T>): Array<[string, T]> => Object.entri
  * appears once it has a view; clicks of variants nobody has viewed are
  * reported as a data-quality figure instead of being dropped.
  */
-export function toResults(state: ExperimentState, definitions: DefinitionsCatalog): ExperimentResults {
+export function toResults(state: ExperimentState, definitions: DefinitionsCatalog, publication: Publication): ExperimentResults {
   const definition = definitions.experiment(state.experiment_id);
+  const countedFrom = publication.countedFrom();
+  const startedAt = definition?.start_time ?? state.started_at;
   const metrics = metricIdsOf(state, definitions);
   const entries = byId<VariantDelta>(state.variants);
   const analysis = state.analysis;
@@ -114,6 +117,9 @@ export function toResults(state: ExperimentState, definitions: DefinitionsCatalo
     status: analysis?.status ?? 'collecting',
     status_reason: analysis?.status_reason ?? state.analysis_note ?? 'waiting for persons in at least two variants',
     analysis,
+    backfill: publication.backfill(),
+    // Only an experiment that started before the retained history misses events.
+    counted_from: countedFrom !== null && (startedAt === null || startedAt < countedFrom) ? countedFrom : null,
   };
 }
 
@@ -140,5 +146,14 @@ export function toSeries(experimentId: string, granularity: SeriesResults['granu
       persons: cell.persons,
       metrics: byId(cell.metrics).map(([metricId, m]) => ({ metric_id: metricId, persons_converted: m.persons_converted, event_count: m.event_count, sum: clean(m.sum) })),
     })),
+  };
+}
+
+/** The breakdown and series entries an experiment has (the `other` value of each dimension included, hourly and daily buckets). */
+export function cellKeysOf(state: ExperimentState): { breakdowns: Array<{ dimension: string; value: string }>; series: Array<{ granularity: SeriesResults['granularity']; start: number }> } {
+  const days = [...new Set(state.series_hours.map((hour) => Math.floor(hour / DAY_MS) * DAY_MS))];
+  return {
+    breakdowns: Object.entries(state.dimension_values).flatMap(([dimension, values]) => [...values, OTHER_VALUE].map((value) => ({ dimension, value }))),
+    series: [...state.series_hours.map((start) => ({ granularity: 'hour' as const, start })), ...days.map((start) => ({ granularity: 'day' as const, start }))],
   };
 }

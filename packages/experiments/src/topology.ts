@@ -5,6 +5,7 @@ import { AttributionProcessor, PERSONS_STORE } from './attribution-processor';
 import { mergeDelta, type ExperimentDelta } from './delta';
 import { DEDUP_STORE, IngestProcessor, LINKS_STORE, TO_ATTRIBUTION } from './ingest-processor';
 import { BREAKDOWNS_SINK, BREAKDOWNS_STORE, RESULTS_SINK, RESULTS_STORE, ResultsProcessor, SERIES_SINK, SERIES_STORE } from './results-processor';
+import { FIRST_GENERATION, type Publication } from './publication';
 import { IDENTITIES_STORE, PENDING_STORE, StitchProcessor } from './stitch-processor';
 
 export interface ExperimentTopologyOptions {
@@ -27,6 +28,8 @@ export interface ExperimentTopologyOptions {
   punctuateIntervalMs?: number;
   /** The experiment and metric definitions, followed live (a global table). */
   definitions: DefinitionsCatalog;
+  /** Whether this state generation publishes (a rebuild does not until it takes over). Default: always, from version 1. */
+  publication?: Publication;
   /** Encoders of the three output topics (Avro with the schema registry); JSON by default. */
   serializers?: { results: Serializer; breakdowns: Serializer; series: Serializer };
 }
@@ -70,7 +73,7 @@ export function buildExperimentTopology(options: ExperimentTopologyOptions): Top
     .addProcessor(TO_ATTRIBUTION, () => new AttributionProcessor({ definitions, graceMs, dimensions }), 'ingest', 'by-person')
     .addStateStore({ name: PERSONS_STORE }, TO_ATTRIBUTION)
     .addRepartition('by-experiment', [TO_ATTRIBUTION], sumDeltas)
-    .addProcessor('results', () => new ResultsProcessor({ definitions, maxBreakdownValues, punctuateIntervalMs }), 'by-experiment')
+    .addProcessor('results', () => new ResultsProcessor({ definitions, maxBreakdownValues, punctuateIntervalMs, publication: options.publication ?? FIRST_GENERATION }), 'by-experiment')
     .addStateStore({ name: RESULTS_STORE }, 'results')
     .addStateStore({ name: BREAKDOWNS_STORE }, 'results')
     .addStateStore({ name: SERIES_STORE }, 'results')

@@ -57,6 +57,18 @@ export const variantCountsSchema = z.object({
   unique_click_rate: nullableNumber.describe('unique_clicks / unique_views'),
 });
 
+export const backfillViewSchema = z
+  .object({
+    generation: z.number().describe('the state generation being built: 2, 3, …'),
+    reason: z.string().describe('e.g. "definitions changed: metric big-basket" or "reprocess: fix attribution bug"'),
+    started_at: z.iso.datetime(),
+    events_read: z.number().describe('raw events the new generation has read so far'),
+    events_total: z.number().describe('raw events it must read to catch up; grows with live traffic'),
+    percent: z.number().describe('progress, 0–100 with one decimal'),
+    eta_seconds: nullableNumber.describe('null until a rate is measured'),
+  })
+  .meta({ id: 'Backfill', description: "A state rebuild in progress: the processor reads the raw events topic again under a new generation (a backfill of changed definitions, or a reprocess); the experiment's figures are the live generation's until the rebuild takes over" });
+
 export const experimentSummarySchema = z
   .object({
     experiment_id: z.string(),
@@ -74,6 +86,9 @@ export const experimentSummarySchema = z
     headline: headlineSchema.nullable(),
     guardrail_failures: z.array(guardrailFailureViewSchema).describe('every guardrail regression; not empty when status is guardrail_failed'),
     variants: z.array(variantCountsSchema),
+    backfill: backfillViewSchema.nullable().describe('null unless the processor is rebuilding its state'),
+    counted_from: z.iso.datetime().nullable().describe("events before this time were past the raw topic's retention when the state was last rebuilt: the figures count from here; null: the whole history is counted"),
+    history_note: z.string().nullable().describe('"counted from 2026-11-01: earlier events are past retention" when counted_from is set, else null'),
   })
   .meta({ id: 'ExperimentSummary' });
 
@@ -224,6 +239,7 @@ export type IntervalView = z.output<typeof intervalSchema>;
 export type MetricRole = z.output<typeof metricRoleSchema>;
 export type GuardrailFailureView = z.output<typeof guardrailFailureViewSchema>;
 export type Headline = z.output<typeof headlineSchema>;
+export type BackfillView = z.output<typeof backfillViewSchema>;
 export type ExperimentSummary = z.output<typeof experimentSummarySchema>;
 export type ExperimentList = z.output<typeof experimentListSchema>;
 export type ComparisonView = z.output<typeof comparisonViewSchema>;

@@ -1,22 +1,23 @@
 import { Type } from 'avsc';
 import { RESULTS_AVRO_SCHEMA_V1 } from '../test/fixtures/results-avro-v1';
-import { breakdownRecord, COLLECTING_AT, fullResultsRecord, resultsRecordV1, seriesRecord, SIGNIFICANT_AT } from '../test/fixtures/results-records';
+import { breakdownRecord, COLLECTING_AT, fullResultsRecord, rebuildingResultsRecord, resultsRecordV1, seriesRecord, SIGNIFICANT_AT } from '../test/fixtures/results-records';
 import { RecordDecodeError } from './errors';
 import { parseBreakdownRecord, parseResultsRecord, parseSeriesRecord } from './records';
 
 describe('parseResultsRecord', () => {
   it.each([
-    ['collecting', COLLECTING_AT],
-    ['significant', SIGNIFICANT_AT],
-  ])('should read a current record as written: %s', (_, now) => {
-    const record = fullResultsRecord(now);
+    ['collecting', fullResultsRecord(COLLECTING_AT)],
+    ['significant', fullResultsRecord(SIGNIFICANT_AT)],
+    ['while the state is rebuilt', rebuildingResultsRecord(SIGNIFICANT_AT)],
+    ['while the state is rebuilt, no ETA yet', rebuildingResultsRecord(SIGNIFICANT_AT, null)],
+  ])('should read a current record as written: %s', (_, record) => {
     expect(parseResultsRecord(record)).toEqual(record);
   });
 
   it('should read a record written with version 1 (as the registry decodes it, with its writer schema): the fields added since are null, variant metrics []', () => {
     const v1 = Type.forSchema(RESULTS_AVRO_SCHEMA_V1);
     const parsed = parseResultsRecord(v1.fromBuffer(v1.toBuffer(resultsRecordV1())));
-    expect(parsed).toMatchObject({ status: null, status_reason: null, analysis: null, control_variant_id: null, started_at: null, data_quality: { clicks_on_unviewed_variants: 1, variant_switchers: null } });
+    expect(parsed).toMatchObject({ status: null, status_reason: null, analysis: null, control_variant_id: null, started_at: null, backfill: null, counted_from: null, data_quality: { clicks_on_unviewed_variants: 1, variant_switchers: null } });
     expect(parsed.variants).toEqual([expect.objectContaining({ variant_id: 'a', persons: null, allocation_weight: null, metrics: [] })]);
   });
 
@@ -36,6 +37,8 @@ describe('parseResultsRecord', () => {
     const record = fullResultsRecord(COLLECTING_AT);
     expect(() => parseResultsRecord({ ...record, data_quality: { ...record.data_quality, variant_switchers: -1 } })).toThrow(/data_quality\.variant_switchers/);
     expect(() => parseResultsRecord({ ...record, status: 'paused' })).toThrow(/status/);
+    const rebuilding = rebuildingResultsRecord(COLLECTING_AT);
+    expect(() => parseResultsRecord({ ...rebuilding, backfill: { ...rebuilding.backfill, events_read: 12.5 } })).toThrow(/backfill\.events_read/);
   });
 });
 

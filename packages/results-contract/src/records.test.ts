@@ -3,7 +3,8 @@ import { Type } from 'avsc';
 import { z } from 'zod';
 import { RESULTS_AVRO_SCHEMA_V1 } from '../test/fixtures/results-avro-v1';
 import { RESULTS_AVRO_SCHEMA_V2 } from '../test/fixtures/results-avro-v2';
-import { breakdownRecord, COLLECTING_AT, fullResultsRecord, HOUR_MS, resultsRecordV1, seriesRecord, SIGNIFICANT_AT, STARTED_AT } from '../test/fixtures/results-records';
+import { RESULTS_AVRO_SCHEMA_V3 } from '../test/fixtures/results-avro-v3';
+import { breakdownRecord, COLLECTING_AT, fullResultsRecord, HOUR_MS, rebuildingResultsRecord, resultsRecordV1, seriesRecord, SIGNIFICANT_AT, STARTED_AT } from '../test/fixtures/results-records';
 import { BREAKDOWN_AVRO_SCHEMA, breakdownRecordSchema, RESULTS_AVRO_SCHEMA, resultsRecordSchema, SERIES_AVRO_SCHEMA, seriesRecordSchema, writeSchemas, type ExperimentAnalysis } from './records';
 import type { AvroField, AvroNamedType, AvroSchema } from './shape';
 
@@ -34,6 +35,16 @@ describe('Avro schemas > results', () => {
     expect(type.fromBuffer(type.toBuffer(record))).toEqual(record);
   });
 
+  it.each([
+    ['with its ETA', 190],
+    ['before a rate is measured', null],
+  ])('should round-trip a record of a state rebuild in progress, %s', (_, eta) => {
+    const record = rebuildingResultsRecord(SIGNIFICANT_AT, eta);
+    expect(record.backfill).toMatchObject({ generation: 2, events_read: 1_234, events_total: 2_740, eta_seconds: eta });
+    expect(type.isValid(record)).toBe(true);
+    expect(type.fromBuffer(type.toBuffer(record))).toEqual(record);
+  });
+
   it('should have fixtures covering a collecting record and a significant result', () => {
     expect(fullResultsRecord(COLLECTING_AT).analysis).toMatchObject({ status: 'collecting', significant_result: null });
     expect(fullResultsRecord(SIGNIFICANT_AT).analysis).toMatchObject({ status: 'significant', significant_result: { variant_id: 'blue', outcome: 'winner' } });
@@ -52,6 +63,8 @@ describe('Avro schemas > results', () => {
       status: null,
       status_reason: null,
       analysis: null,
+      backfill: null,
+      counted_from: null,
     });
   });
 
@@ -68,11 +81,18 @@ describe('Avro schemas > results', () => {
     expect(read.analysis?.status).toBe(current.analysis?.status);
   });
 
+  it('should read a record written with version 3 (before state rebuilds): no backfill, the whole history counted', () => {
+    const v3 = Type.forSchema(RESULTS_AVRO_SCHEMA_V3);
+    const current = rebuildingResultsRecord(SIGNIFICANT_AT);
+    const read = type.fromBuffer(v3.toBuffer(v3.clone(current, { wrapUnions: false })), type.createResolver(v3));
+    expect(read).toEqual({ ...current, backfill: null, counted_from: null });
+  });
+
   it('should give every field added since version 1 a default', () => {
     const v1 = fieldsByPath(RESULTS_AVRO_SCHEMA_V1);
-    // Fields inside a record that is itself new (the analysis, a variant's metrics) come with it: they need no default.
-    const added = [...fieldsByPath(RESULTS_AVRO_SCHEMA)].filter(([path]) => !v1.has(path) && !path.startsWith('analysis.') && !path.startsWith('variants.metrics.'));
-    expect(added.map(([path]) => path)).toEqual(expect.arrayContaining(['variants.persons', 'variants.metrics', 'data_quality.variant_switchers', 'status', 'analysis']));
+    // Fields inside a record that is itself new (the analysis, a variant's metrics, the backfill) come with it: they need no default.
+    const added = [...fieldsByPath(RESULTS_AVRO_SCHEMA)].filter(([path]) => !v1.has(path) && !['analysis.', 'variants.metrics.', 'backfill.'].some((inside) => path.startsWith(inside)));
+    expect(added.map(([path]) => path)).toEqual(expect.arrayContaining(['variants.persons', 'variants.metrics', 'data_quality.variant_switchers', 'status', 'analysis', 'backfill', 'counted_from']));
     expect(added.filter(([, field]) => !('default' in field)).map(([path]) => path)).toEqual([]);
   });
 
@@ -129,7 +149,7 @@ const sameAnalysis: Same<ExperimentAnalysis, StatsExperimentResults> = true;
 
 describe('Contract > one definition', () => {
   const topics = [
-    ['results', RESULTS_AVRO_SCHEMA, writeSchemas.results, resultsRecordSchema, () => fullResultsRecord(SIGNIFICANT_AT)],
+    ['results', RESULTS_AVRO_SCHEMA, writeSchemas.results, resultsRecordSchema, () => rebuildingResultsRecord(SIGNIFICANT_AT)],
     ['breakdown', BREAKDOWN_AVRO_SCHEMA, writeSchemas.breakdown, breakdownRecordSchema, breakdownRecord],
     ['series', SERIES_AVRO_SCHEMA, writeSchemas.series, seriesRecordSchema, seriesRecord],
   ] as const;
@@ -157,6 +177,6 @@ describe('Contract > one definition', () => {
     const v1 = Type.forSchema(RESULTS_AVRO_SCHEMA_V1);
     const current = Type.forSchema(RESULTS_AVRO_SCHEMA);
     const resolved = current.fromBuffer(v1.toBuffer(resultsRecordV1()), current.createResolver(v1));
-    expect(resultsRecordSchema.parse(resolved)).toMatchObject({ status: null, variants: [{ persons: 0, metrics: [] }], data_quality: { variant_switchers: 0 } });
+    expect(resultsRecordSchema.parse(resolved)).toMatchObject({ status: null, variants: [{ persons: 0, metrics: [] }], data_quality: { variant_switchers: 0 }, backfill: null, counted_from: null });
   });
 });

@@ -50,6 +50,17 @@ function jsonOrValue(value: unknown): unknown {
 }
 const analysisField = about(nullable(ANALYSIS), 'null until two variants have persons');
 
+/** A state rebuild in progress: the processor reads the raw events topic again under a new generation and hands the results topic over once it has caught up. */
+const BACKFILL = record('Backfill', {
+  generation: long('The state generation being built: 2, 3, …'),
+  reason: string('Why, e.g. "definitions changed: metric big-basket" or "reprocess: fix attribution bug"'),
+  started_at: timestamp('When the rebuild started'),
+  events_read: count('Raw events the new generation has read so far'),
+  events_total: count('Raw events it must read to catch up; grows with live traffic'),
+  progress: double('events_read / events_total, in [0, 1]'),
+  eta_seconds: nullableDouble('null until a rate is measured'),
+});
+
 /** Key experiment_id; the newest record per key is the experiment's current state. Version 1 had the counts only. */
 const RESULTS = record(
   'ExperimentResults',
@@ -82,6 +93,11 @@ const RESULTS = record(
     status: added(oneOf(EXPERIMENT_STATUSES, 'null only in records written before statuses'), null, null),
     status_reason: added(string(), null, null),
     analysis: { ...analysisField, read: z.preprocess(jsonOrValue, analysisField.read) },
+    backfill: about(
+      nullable(BACKFILL),
+      "While the processor rebuilds its state from the raw events topic (a backfill of changed definitions, or a reprocess), the rebuild's progress; null otherwise. The figures of this record are the live generation's until the rebuild takes over.",
+    ),
+    counted_from: nullable(timestamp("Events before this time were past the raw topic's retention when the state was last rebuilt: the figures count from here (null: the whole history is counted)")),
   },
   { namespace: NAMESPACE, doc: 'Live results of one experiment; the newest record per key (experiment_id) is the current state' },
 );
@@ -145,6 +161,7 @@ export type BreakdownResults = z.output<typeof BREAKDOWN.write>;
 export type SeriesResults = z.output<typeof SERIES.write>;
 export type VariantMetric = z.output<typeof VARIANT_METRIC.write>;
 export type CupedSums = NonNullable<VariantMetric['cuped']>;
+export type BackfillProgress = NonNullable<ExperimentResults['backfill']>;
 export type ExperimentAnalysis = z.output<typeof ANALYSIS.write>;
 export type ExperimentStatusName = (typeof EXPERIMENT_STATUSES)[number];
 export type Granularity = (typeof GRANULARITIES)[number];

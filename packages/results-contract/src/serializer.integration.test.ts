@@ -3,7 +3,8 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { z } from 'zod';
 import { RESULTS_AVRO_SCHEMA_V1 } from '../test/fixtures/results-avro-v1';
 import { RESULTS_AVRO_SCHEMA_V2 } from '../test/fixtures/results-avro-v2';
-import { breakdownRecord, fullResultsRecord, resultsRecordV1, seriesRecord, SIGNIFICANT_AT } from '../test/fixtures/results-records';
+import { RESULTS_AVRO_SCHEMA_V3 } from '../test/fixtures/results-avro-v3';
+import { breakdownRecord, rebuildingResultsRecord, resultsRecordV1, seriesRecord, SIGNIFICANT_AT } from '../test/fixtures/results-records';
 import { IncompatibleSchemaError } from './errors';
 import { BREAKDOWN_AVRO_SCHEMA, RESULTS_AVRO_SCHEMA, SERIES_AVRO_SCHEMA } from './records';
 import { createAvroSerializer } from './serializer';
@@ -56,6 +57,19 @@ describe('createAvroSerializer > schema registry', () => {
     expect(await getJson(`${registryUrl()}/subjects/${topic}-value/versions`, versionsAnswer)).toHaveLength(3);
   });
 
+  it('should register the current results schema over version 3 (the state-rebuild fields added with defaults) and read its records with them null', async () => {
+    const topic = uniqueTopic('results');
+    await createAvroSerializer(topic, RESULTS_AVRO_SCHEMA_V1, registryUrl());
+    await createAvroSerializer(topic, RESULTS_AVRO_SCHEMA_V2, registryUrl());
+    const v3 = await createAvroSerializer(topic, RESULTS_AVRO_SCHEMA_V3, registryUrl());
+    await createAvroSerializer(topic, RESULTS_AVRO_SCHEMA, registryUrl());
+    expect(await getJson(`${registryUrl()}/subjects/${topic}-value/versions`, versionsAnswer)).toHaveLength(4);
+    // What a version-3 writer produced: the record without backfill and counted_from.
+    const { backfill: _backfill, counted_from: _countedFrom, ...written } = rebuildingResultsRecord(SIGNIFICANT_AT);
+    const read = await registry.decode(await serialize(v3, written), { [SchemaType.AVRO]: { readerSchema: RESULTS_AVRO_SCHEMA } });
+    expect(read).toEqual({ ...written, backfill: null, counted_from: null });
+  });
+
   it('should refuse a new field without a default, at once and without adding a version', async () => {
     const topic = uniqueTopic('results');
     const subject = `${topic}-value`;
@@ -79,11 +93,11 @@ describe('createAvroSerializer > schema registry', () => {
     const topic = uniqueTopic('results');
     await createAvroSerializer(topic, RESULTS_AVRO_SCHEMA_V1, registryUrl());
     const serializer = await createAvroSerializer(topic, RESULTS_AVRO_SCHEMA, registryUrl());
-    const record = fullResultsRecord(SIGNIFICANT_AT);
+    const record = rebuildingResultsRecord(SIGNIFICANT_AT);
 
     const encoded = await serialize(serializer, record);
     expect(await registry.decode(encoded)).toEqual(record);
-    const { analysis: _analysis, control_variant_id: _control, started_at: _started, status: _status, status_reason: _reason, ...counts } = record;
+    const { analysis: _analysis, control_variant_id: _control, started_at: _started, status: _status, status_reason: _reason, backfill: _backfill, counted_from: _countedFrom, ...counts } = record;
     const asV1 = await registry.decode(encoded, { [SchemaType.AVRO]: { readerSchema: RESULTS_AVRO_SCHEMA_V1 } });
     expect(asV1).toEqual({
       ...counts,

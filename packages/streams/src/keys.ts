@@ -17,5 +17,8 @@ export function taskKeys(keyPrefix: string, applicationId: string, taskId: strin
   };
 }
 
+/** A SCAN pattern matching every key of an application's tasks (its ids never hold glob characters: see the processor's config). */
+export const taskKeyPattern = (keyPrefix: string, applicationId: string): string => `${keyPrefix}{${applicationId}|*`;
+
 export const EPOCH_FIELD = 'epoch';
 export const positionField = (store: string): string => `pos:${store}`;

@@ -3,19 +3,24 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 /** Commits are due every commit interval (250 ms to 1 s): buckets fine enough around it to tell whether commits keep up. */
 const COMMIT_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2.5, 5];
 
-/** The runtime's Prometheus metrics, registered on the registry the caller passes. */
+/**
+ * The runtime's Prometheus metrics, registered on the registry the caller
+ * passes. Runtimes sharing a registry (a live generation and a rebuild in
+ * one process) share the metrics registered there already.
+ */
 export function createStreamsMetrics(registry: Registry | undefined) {
   const registers = registry ? [registry] : [];
+  const reuse = <M>(name: string, create: (name: string) => M): M => (registry?.getSingleMetric(name) as M | undefined) ?? create(name);
   return {
-    recordsProcessed: new Counter({ name: 'streams_records_processed_total', help: 'Input records processed, by sub-topology', labelNames: ['subtopology'], registers }),
-    commits: new Counter({ name: 'streams_commits_total', help: 'Task commits (one Kafka transaction each), by outcome', labelNames: ['outcome'], registers }),
-    commitLatency: new Histogram({ name: 'streams_commit_duration_seconds', help: 'Time to commit a task: transaction plus Redis apply', buckets: COMMIT_BUCKETS_SECONDS, registers }),
-    batchLatency: new Histogram({ name: 'streams_batch_duration_seconds', help: 'Time to process one fetched batch', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers }),
-    lag: new Gauge({ name: 'streams_consumer_lag', help: 'Records behind the partition end, per source topic and partition', labelNames: ['topic', 'partition'], registers }),
-    restoredRecords: new Counter({ name: 'streams_restored_records_total', help: 'Changelog records replayed into Redis, by store', labelNames: ['store'], registers }),
-    tasksRestoring: new Gauge({ name: 'streams_tasks_restoring', help: 'Tasks whose stores are being restored', registers }),
-    punctuations: new Counter({ name: 'streams_punctuations_total', help: 'Punctuators run (context.schedule)', registers }),
-    taskRecoveries: new Counter({ name: 'streams_task_recoveries_total', help: 'Tasks re-initialized after a failure, by reason', labelNames: ['reason'], registers }),
+    recordsProcessed: reuse('streams_records_processed_total', (name) => new Counter({ name, help: 'Input records processed, by sub-topology', labelNames: ['subtopology'], registers })),
+    commits: reuse('streams_commits_total', (name) => new Counter({ name, help: 'Task commits (one Kafka transaction each), by outcome', labelNames: ['outcome'], registers })),
+    commitLatency: reuse('streams_commit_duration_seconds', (name) => new Histogram({ name, help: 'Time to commit a task: transaction plus Redis apply', buckets: COMMIT_BUCKETS_SECONDS, registers })),
+    batchLatency: reuse('streams_batch_duration_seconds', (name) => new Histogram({ name, help: 'Time to process one fetched batch', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers })),
+    lag: reuse('streams_consumer_lag', (name) => new Gauge({ name, help: 'Records behind the partition end, per source topic and partition', labelNames: ['topic', 'partition'], registers })),
+    restoredRecords: reuse('streams_restored_records_total', (name) => new Counter({ name, help: 'Changelog records replayed into Redis, by store', labelNames: ['store'], registers })),
+    tasksRestoring: reuse('streams_tasks_restoring', (name) => new Gauge({ name, help: 'Tasks whose stores are being restored', registers })),
+    punctuations: reuse('streams_punctuations_total', (name) => new Counter({ name, help: 'Punctuators run (context.schedule)', registers })),
+    taskRecoveries: reuse('streams_task_recoveries_total', (name) => new Counter({ name, help: 'Tasks re-initialized after a failure, by reason', labelNames: ['reason'], registers })),
   };
 }
 

@@ -34,6 +34,10 @@ const schema = z.object({
   PUNCTUATE_INTERVAL_MS: envPositiveInt(1_000),
   SESSION_TIMEOUT_MS: envPositiveInt(30_000),
   DEDUP_WINDOW_MS: envPositiveInt(7 * DAY_MS),
+  GENERATION_TICK_MS: envPositiveInt(1_000),
+  REBUILD_CATCH_UP_EVENTS: envPositiveInt(1_000),
+  REBUILD_SETTLE_MS: envPositiveInt(5_000),
+  BACKFILL_ON_DEFINITION_CHANGE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((value) => value === 'true'),
   // 0: any free port (tests running several instances).
   PROCESSOR_PORT: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be at least 0').max(65_535, 'must be at most 65535').default(8081),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -65,6 +69,14 @@ export interface ProcessorConfig {
   punctuateIntervalMs: number;
   sessionTimeoutMs: number;
   dedupWindowMs: number;
+  /** How often each instance follows the generations record and the coordinator moves rebuilds on. */
+  generationTickMs: number;
+  /** A rebuild this close (events) to the raw topic's end takes the results topics over. */
+  rebuildCatchUpEvents: number;
+  /** How long changed definitions must rest before their rebuild (backfill) starts. */
+  rebuildSettleMs: number;
+  /** Whether a change of the definitions the state depends on starts a rebuild by itself (else only `reprocess` does). */
+  backfillOnDefinitionChange: boolean;
   port: number;
   logLevel: LogLevel;
 }
@@ -98,6 +110,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): ProcessorConfig {
     punctuateIntervalMs: c.PUNCTUATE_INTERVAL_MS,
     sessionTimeoutMs: c.SESSION_TIMEOUT_MS,
     dedupWindowMs: c.DEDUP_WINDOW_MS,
+    generationTickMs: c.GENERATION_TICK_MS,
+    rebuildCatchUpEvents: c.REBUILD_CATCH_UP_EVENTS,
+    rebuildSettleMs: c.REBUILD_SETTLE_MS,
+    backfillOnDefinitionChange: c.BACKFILL_ON_DEFINITION_CHANGE,
     port: c.PROCESSOR_PORT,
     logLevel: c.LOG_LEVEL,
   };

@@ -116,8 +116,9 @@ describe('Processor > startProcessor', () => {
       await Promise.all([results.stop(), breakdowns.stop(), series.stop()]);
     }
 
+    const streams = processor.live()?.streams;
     await processor.shutdown('test over');
-    expect([processor.streams.currentState, processor.server.listening]).toEqual(['NOT_RUNNING', false]);
+    expect([streams?.currentState, processor.live(), processor.server.listening]).toEqual(['NOT_RUNNING', undefined, false]);
   });
 
   it('should close what it opened when the start fails (a results schema the registry refuses)', async () => {

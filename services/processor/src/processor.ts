@@ -1,16 +1,18 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { DefinitionsCatalog, DefinitionsWriter } from '@abtest/definitions';
-import { buildExperimentTopology } from '@abtest/experiments';
+import { buildExperimentTopology, describeChanges, FIRST_GENERATION, stateDigestOf, stateInputsOf, type ExperimentTopologyOptions, type Publication, type ResultsTopicKind } from '@abtest/experiments';
+import { GenerationController, generationsTopicOf, type GenerationRun } from '@abtest/generations';
 import { createKafka, DEFAULT_EVENTS_RETENTION_MS, ensureTopics } from '@abtest/kafka-io';
 import { createMetricsRegistry, GracefulShutdown, Readiness, type Logger } from '@abtest/observability';
 import { createRedis } from '@abtest/redis-io';
-import { BREAKDOWN_AVRO_SCHEMA, createAvroSerializer, RESULTS_AVRO_SCHEMA, SERIES_AVRO_SCHEMA } from '@abtest/results-contract';
-import { GlobalTable, KafkaStreams } from '@abtest/streams';
-import { createApp } from './app';
+import { BREAKDOWN_AVRO_SCHEMA, createAvroSerializer, createValueDecoder, RESULTS_AVRO_SCHEMA, SERIES_AVRO_SCHEMA } from '@abtest/results-contract';
+import { GlobalTable, KafkaStreams, resetApplication } from '@abtest/streams';
+import { createApp, type LiveGeneration } from './app';
 import type { ProcessorConfig } from './config';
 
 export interface RunningProcessor {
@@ -18,8 +20,10 @@ export interface RunningProcessor {
   url: string;
   server: Server;
   readiness: Readiness;
-  /** The running topology (state, assignment, interactive queries). */
-  streams: KafkaStreams;
+  /** The live generation's running topology (state, assignment, interactive queries); undefined for a moment while a rebuild takes over. */
+  live(): LiveGeneration | undefined;
+  /** The state generations: the live one and a rebuild under way. */
+  generations: GenerationController<KafkaStreams>;
   /** The definitions this instance follows. */
   definitions: DefinitionsCatalog;
   /** Starts the graceful shutdown; resolves when done (just before `exit`). */
@@ -36,9 +40,10 @@ export interface StartOptions {
 
 /**
  * Creates the missing topics, reads the definitions in full, starts the HTTP
- * server and then the topology (it joins the consumer group and restores
- * its stores; /readyz says when that is done). Whatever started is stopped
- * again if a later step fails.
+ * server and then the state generations (@abtest/generations): the live
+ * topology joins its consumer group and restores its stores (/readyz says
+ * when that is done), and a rebuild under way goes on beside it. Whatever
+ * started is stopped again if a later step fails.
  */
 export async function startProcessor(config: ProcessorConfig, options: StartOptions): Promise<RunningProcessor> {
   const { logger } = options;
@@ -58,13 +63,13 @@ export async function startProcessor(config: ProcessorConfig, options: StartOpti
     const definitionsTable = followDefinitions(kafka, config.definitionsTopic, definitions, logger);
     started.push(() => definitionsTable.close());
     await definitionsTable.start();
-    const streams = await createStreams(config, { kafka, redis, logger, registry, definitions });
-
-    const readiness = new Readiness().register('streams', () => ({ ok: streams.isReady(), detail: streams.currentState }));
+    const generations = await createGenerations(config, { kafka, redis, logger, registry, definitions });
+    const { live } = generations;
+    const readiness = new Readiness().register('streams', () => ({ ok: generations.controller.isReady(), detail: live()?.streams.currentState ?? 'SWITCHING' }));
     const shutdown = new GracefulShutdown({ readiness, logger, ...(options.exit ? { exit: options.exit } : {}) });
     const writer = new DefinitionsWriter(kafka, config.definitionsTopic);
     started.push(() => writer.close());
-    const app = createApp({ streams, readiness, registry, definitions, admin: config.adminToken === undefined ? undefined : { writer, token: config.adminToken } });
+    const app = createApp({ live, generations: () => generations.controller.status(), readiness, registry, definitions, admin: config.adminToken === undefined ? undefined : { writer, token: config.adminToken } });
     // Listen first: liveness must not wait for the group join, and /readyz reports the join and restore.
     const server = createServer(app).listen(config.port);
     started.push(async () => server.close());
@@ -75,14 +80,14 @@ export async function startProcessor(config: ProcessorConfig, options: StartOpti
       server,
       signals: options.signals ?? [],
       steps: [
-        { name: 'streams', run: () => streams.close() },
+        { name: 'streams', run: () => generations.controller.close() },
         { name: 'definitions', run: async () => Promise.all([definitionsTable.close(), writer.close()]).then(() => undefined) },
         { name: 'redis', run: async () => void (await redis.quit()) },
       ],
     });
-    started.push(() => streams.close());
-    await streams.start();
-    return { url, server, readiness, streams, definitions, shutdown: (reason) => shutdown.shutdown(reason) };
+    started.push(() => generations.controller.close());
+    await generations.controller.start();
+    return { url, server, readiness, live, generations: generations.controller, definitions, shutdown: (reason) => shutdown.shutdown(reason) };
   } catch (error) {
     for (const stop of started.reverse()) await stop().catch(() => undefined);
     throw error;
@@ -96,6 +101,7 @@ async function provisionTopics(admin: Admin, config: ProcessorConfig): Promise<v
     ...(eventsTopicExists ? [] : [{ topic: config.eventsTopic, numPartitions: config.eventsTopicPartitions, configEntries: { 'retention.ms': String(DEFAULT_EVENTS_RETENTION_MS) } }]),
     ...[config.resultsTopic, config.breakdownsTopic, config.seriesTopic].map((topic) => ({ topic, numPartitions: config.resultsTopicPartitions, configEntries: { 'cleanup.policy': 'compact' } })),
     { topic: config.definitionsTopic, numPartitions: 1, configEntries: { 'cleanup.policy': 'compact' } },
+    { topic: generationsTopicOf(config.applicationId), numPartitions: 1, configEntries: { 'cleanup.policy': 'compact' } },
   ]);
 }
 
@@ -123,15 +129,19 @@ interface StreamsDependencies {
   definitions: DefinitionsCatalog;
 }
 
-/** The experiment topology on the streams runtime, its records Avro when a schema registry is configured. */
-async function createStreams(config: ProcessorConfig, { kafka, redis, logger, registry, definitions }: StreamsDependencies): Promise<KafkaStreams> {
+/**
+ * The state generations of the experiment topology: each runs it on the
+ * streams runtime under its own application id, its records Avro when a
+ * schema registry is configured.
+ */
+async function createGenerations(config: ProcessorConfig, { kafka, redis, logger, registry, definitions }: StreamsDependencies): Promise<{ controller: GenerationController<KafkaStreams>; live: () => LiveGeneration | undefined }> {
   const [results, breakdowns, series] = await Promise.all([
     createAvroSerializer(config.resultsTopic, RESULTS_AVRO_SCHEMA, config.schemaRegistryUrl),
     createAvroSerializer(config.breakdownsTopic, BREAKDOWN_AVRO_SCHEMA, config.schemaRegistryUrl),
     createAvroSerializer(config.seriesTopic, SERIES_AVRO_SCHEMA, config.schemaRegistryUrl),
   ]);
-  const topology = buildExperimentTopology({
-    applicationId: config.applicationId,
+  const topologyOptions = (applicationId: string, publication: Publication): ExperimentTopologyOptions => ({
+    applicationId,
     eventsTopic: config.eventsTopic,
     resultsTopic: config.resultsTopic,
     breakdownsTopic: config.breakdownsTopic,
@@ -142,8 +152,61 @@ async function createStreams(config: ProcessorConfig, { kafka, redis, logger, re
     maxBreakdownValues: config.maxBreakdownValues,
     punctuateIntervalMs: config.punctuateIntervalMs,
     definitions,
+    publication,
     serializers: { results, breakdowns, series },
   });
+  const decode = createValueDecoder(config.schemaRegistryUrl ? new SchemaRegistry({ host: config.schemaRegistryUrl }) : undefined);
+  const publications = new WeakMap<KafkaStreams, Publication>();
+  const publicationOf = (plan: GenerationRun): Publication => ({
+    publishing: plan.publishing,
+    versionBase: (topic: ResultsTopicKind, key: string) => plan.publishedVersions?.[topic]?.get(key) ?? 0,
+    backfill: () => (plan.publishing ? controller.backfill() : null),
+    countedFrom: () => plan.countedFrom,
+  });
+  const run = async (plan: GenerationRun): Promise<KafkaStreams> => {
+    const publication = publicationOf(plan);
+    const streams = createStreams(config, buildExperimentTopology(topologyOptions(plan.applicationId, publication)), { kafka, redis, logger, registry });
+    publications.set(streams, publication);
+    await streams.start();
+    return streams;
+  };
+  const controller: GenerationController<KafkaStreams> = new GenerationController<KafkaStreams>({
+    kafka,
+    redis,
+    logger,
+    registry,
+    baseApplicationId: config.applicationId,
+    topic: generationsTopicOf(config.applicationId),
+    eventsTopic: config.eventsTopic,
+    resultsTopics: { results: config.resultsTopic, breakdowns: config.breakdownsTopic, series: config.seriesTopic },
+    versionOf: async (value) => ((await decode(value)) as { version: number }).version,
+    stateInputs: { current: () => stateInputsOf(definitions), digestOf: stateDigestOf, describeChanges },
+    run,
+    reset: async (applicationId) => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await resetApplication(buildExperimentTopology(topologyOptions(applicationId, FIRST_GENERATION)), admin, redis, config.redisKeyPrefix);
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    leaseKey: `${config.redisKeyPrefix}generations:${config.applicationId}:coordinator`,
+    tickMs: config.generationTickMs,
+    catchUpEvents: config.rebuildCatchUpEvents,
+    settleMs: config.rebuildSettleMs,
+    backfillOnDefinitionChange: config.backfillOnDefinitionChange,
+  });
+  const live = (): LiveGeneration | undefined => {
+    const streams = controller.liveRuntime;
+    const publication = streams && publications.get(streams);
+    return streams && publication ? { streams, publication } : undefined;
+  };
+  return { controller, live };
+}
+
+/** The experiment topology on the streams runtime. */
+function createStreams(config: ProcessorConfig, topology: ReturnType<typeof buildExperimentTopology>, { kafka, redis, logger, registry }: Omit<StreamsDependencies, 'definitions'>): KafkaStreams {
   return new KafkaStreams(topology, {
     kafka,
     redis,

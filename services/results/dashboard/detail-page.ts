@@ -1,8 +1,8 @@
-import type { BreakdownView, ExperimentDetail, VariantRow } from '@abtest/results-contract/api';
+import type { BackfillView, BreakdownView, ExperimentDetail, VariantRow } from '@abtest/results-contract/api';
 import { conversionChart, VARIANT_COLOURS } from './chart.js';
 import { guardrailBanner, metricVerdicts, ROLE_LABELS, statisticsNotes, VERDICT_CLASSES, verdictBadge } from './decision-panels.js';
 import { h } from './dom.js';
-import { age, count, dateTime, interval, percent, pValue } from './format.js';
+import { age, count, dateTime, duration, interval, percent, pValue } from './format.js';
 import { statusBadge } from './list-page.js';
 
 function srmWarning(detail: ExperimentDetail): HTMLElement | null {
@@ -14,6 +14,19 @@ function srmWarning(detail: ExperimentDetail): HTMLElement | null {
     { class: 'alert alert-srm', role: 'alert' },
     h('h2', {}, '⚠ Sample ratio mismatch: do not trust these results'),
     h('p', {}, `The variants did not get the share of persons they were configured for${srm ? ` (sequential p = ${pValue(srm.sequential_p_value)}; chi-square p = ${pValue(srm.p_value)})` : ''}. ${shares ? `${shares}. ` : ''}The assignment or the tracking is broken; fix it and restart the experiment before reading any lift.`),
+  );
+}
+
+/** A state rebuild in progress: how far the new generation has read the raw events, and that the page shows the live generation meanwhile. */
+function backfillPanel(backfill: BackfillView): HTMLElement {
+  const eta = backfill.eta_seconds === null ? 'estimating…' : duration(backfill.eta_seconds * 1000);
+  const label = `Backfill (generation ${backfill.generation}): ${backfill.reason} — ${backfill.percent.toFixed(1)}% · ${count(backfill.events_read)} of ${count(backfill.events_total)} events · ETA ${eta}`;
+  return h(
+    'div',
+    { class: 'alert alert-info', role: 'note', id: 'backfill' },
+    h('label', { for: 'backfill-progress' }, label),
+    h('progress', { id: 'backfill-progress', max: 100, value: backfill.percent }, `${backfill.percent.toFixed(1)}%`),
+    h('p', { class: 'muted small' }, `Started ${dateTime(Date.parse(backfill.started_at))}. Until the rebuild has caught up and takes over, the figures on this page are the live generation's.`),
   );
 }
 
@@ -97,7 +110,7 @@ export interface DetailHandlers {
   onMetricChange(metric: string): void;
 }
 
-/** One experiment: header, SRM warning, guardrail banner, variant table, per-metric verdicts, chart, breakdowns. */
+/** One experiment: header, SRM warning, guardrail banner, backfill progress, variant table, per-metric verdicts, chart, breakdowns. */
 export function detailPage(detail: ExperimentDetail, handlers: DetailHandlers): HTMLElement {
   const e = detail.experiment;
   const page = h('article', { 'aria-labelledby': 'experiment-title' });
@@ -111,11 +124,13 @@ export function detailPage(detail: ExperimentDetail, handlers: DetailHandlers): 
       h('p', { class: 'muted' }, `${e.experiment_id} · ${count(e.persons)} persons · updated ${age(e.age_ms)} (${dateTime(e.updated_at)}) · results version ${e.version}`),
       // The guardrail banner says what its reason says.
       e.status_reason && !guardrail ? h('p', { class: 'reason' }, e.status_reason) : null,
+      e.history_note ? h('p', { class: 'muted small', id: 'history-note' }, e.history_note) : null,
     ),
   );
   const srm = srmWarning(detail);
   if (srm) page.append(srm);
   if (guardrail) page.append(guardrail);
+  if (e.backfill) page.append(backfillPanel(e.backfill));
   if (!detail.statistics.available) {
     page.append(h('div', { class: 'alert alert-info', role: 'note' }, h('strong', {}, 'Statistics not available yet. '), 'Counts are live; lifts, p-values and chances to beat control appear once the processor publishes an analysis for this experiment.'));
   }

@@ -19,15 +19,18 @@ export function pValue(value: number | null | undefined): string {
   return value.toFixed(4);
 }
 
-export function age(ms: number): string {
+/** A length of time in its largest unit: "40 s", "3 min", "5 h", "3 days". */
+export function duration(ms: number): string {
   const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 60) return `${seconds} s`;
   const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
+  if (minutes < 60) return `${minutes} min`;
   const hours = Math.round(minutes / 60);
-  if (hours < 48) return `${hours} h ago`;
-  return `${Math.round(hours / 24)} days ago`;
+  if (hours < 48) return `${hours} h`;
+  return `${Math.round(hours / 24)} days`;
 }
+
+export const age = (ms: number): string => `${duration(ms)} ago`;
 
 export const dateTime = (epochMs: number): string => new Date(epochMs).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
 

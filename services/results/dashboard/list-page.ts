@@ -8,6 +8,13 @@ export function statusBadge(status: string | null, srmFlagged: boolean): HTMLEle
   return h('span', { class: `badge badge-${status}` }, STATUS_LABELS[status] ?? status);
 }
 
+/** "backfilling 45%" while the processor rebuilds the experiment's state (never 100% before it is done). */
+function backfillBadge(summary: ExperimentSummary): HTMLElement | null {
+  const backfill = summary.backfill;
+  if (!backfill) return null;
+  return h('span', { class: 'badge badge-backfill', title: `Backfill (generation ${backfill.generation}): ${backfill.reason}` }, `backfilling ${Math.floor(backfill.percent)}%`);
+}
+
 export function experimentHref(experimentId: string): string {
   return `/experiments/${encodeURIComponent(experimentId)}`;
 }
@@ -56,7 +63,7 @@ export function listPage(experiments: ExperimentSummary[]): HTMLElement {
       'tr',
       { 'data-experiment': e.experiment_id },
       h('th', { scope: 'row' }, h('a', { href: experimentHref(e.experiment_id) }, e.experiment_name || e.experiment_id), h('div', { class: 'muted small' }, e.experiment_id)),
-      h('td', {}, statusBadge(e.status, e.srm_flagged)),
+      h('td', {}, statusBadge(e.status, e.srm_flagged), backfillBadge(e)),
       h('td', { class: 'num' }, count(e.persons)),
       h('td', { class: 'num' }, count(e.variants.length)),
       headlineCell(e),

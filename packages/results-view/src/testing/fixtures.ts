@@ -36,6 +36,8 @@ export function contractRecord(overrides: Partial<ExperimentResults> = {}): Expe
     status: 'collecting',
     status_reason: 'waiting for persons in at least two variants',
     analysis: null,
+    backfill: null,
+    counted_from: null,
     ...overrides,
   };
 }

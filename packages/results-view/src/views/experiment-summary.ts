@@ -1,5 +1,6 @@
 import { ratio } from '../intervals';
 import type { Analysis, Comparison, ExperimentSummary, Headline, ResultsRecord } from '@abtest/results-contract';
+import { backfillView, countedFrom } from './state-rebuild';
 
 /** The status: the record's own field, else the analysis', else null (statistics not published yet). */
 export function statusOf(record: ResultsRecord): ResultsRecord['status'] {
@@ -84,5 +85,7 @@ export function experimentSummary(record: ResultsRecord, now: number): Experimen
       unique_clicks: v.unique_clicks,
       unique_click_rate: ratio(v.unique_clicks, v.unique_views),
     })),
+    backfill: backfillView(record.backfill),
+    ...countedFrom(record),
   };
 }

@@ -39,6 +39,26 @@ describe('experimentSummary', () => {
     expect(experimentSummary(record('winner'), 0).guardrail_failures).toEqual([]);
   });
 
+  it('should show a state rebuild in progress: its generation and reason, the start as an ISO time, the progress in percent with one decimal, the ETA once measured', () => {
+    const startedAt = Date.UTC(2026, 11, 5, 9, 30);
+    const backfill = { generation: 2, reason: 'definitions changed: metric big-basket', started_at: startedAt, events_read: 1_234, events_total: 2_740, progress: 1_234 / 2_740, eta_seconds: null };
+    const summary = experimentSummary(record('winner', { backfill }), 0);
+    expect(apiSchemas.experimentSummarySchema.parse(summary)).toEqual(summary);
+    expect(summary.backfill).toEqual({ generation: 2, reason: 'definitions changed: metric big-basket', started_at: '2026-12-05T09:30:00.000Z', events_read: 1_234, events_total: 2_740, percent: 45, eta_seconds: null });
+    expect(experimentSummary(record('winner', { backfill: { ...backfill, progress: 0.99996, eta_seconds: 0.4 } }), 0).backfill).toMatchObject({ percent: 100, eta_seconds: 0.4 });
+    expect(experimentSummary(record('collecting', { backfill: { ...backfill, progress: 0.1234 } }), 0).backfill?.percent).toBe(12.3);
+    expect(experimentSummary(record('winner'), 0).backfill).toBeNull();
+    expect(experimentSummary(record('none'), 0).backfill).toBeNull();
+  });
+
+  it('should say where the figures count from when retention cut the history at the last rebuild, and nothing when the whole history is counted', () => {
+    const summary = experimentSummary(record('winner', { counted_from: Date.UTC(2026, 10, 1, 23, 59) }), 0);
+    expect(apiSchemas.experimentSummarySchema.parse(summary)).toEqual(summary);
+    expect(summary).toMatchObject({ counted_from: '2026-11-01T23:59:00.000Z', history_note: 'counted from 2026-11-01: earlier events are past retention' });
+    expect(experimentSummary(record('winner'), 0)).toMatchObject({ counted_from: null, history_note: null });
+    expect(experimentSummary(record('none'), 0)).toMatchObject({ counted_from: null, history_note: null });
+  });
+
   it('should count assigned persons, and unique views for records written before assignments', () => {
     const [control, green] = contractRecord().variants;
     if (!control || !green) throw new Error('the fixture has two variants');
@@ -92,6 +112,13 @@ describe('experimentDetail', () => {
       relative_lift_sequential: { estimate: 0.12, lower: 0.04, upper: 0.2 },
     });
     expect(detail.statistics).toMatchObject({ guardrail_alpha: 0.05, sequential_restart_reason: 'alpha changed from 0.05 to 0.01: restarted', srm: { sequential_p_value: 1, p_value: 0.7 } });
+  });
+
+  it('should carry the rebuild and the history note in the experiment', () => {
+    const backfill = { generation: 3, reason: 'reprocess: fix attribution bug', started_at: 0, events_read: 0, events_total: 5_000, progress: 0, eta_seconds: null };
+    const detail = experimentDetail(entryOf(record('collecting', { backfill, counted_from: Date.UTC(2026, 9, 15) })).entry, { now: 0 });
+    expect(apiSchemas.experimentDetailSchema.parse(detail)).toEqual(detail);
+    expect(detail.experiment).toMatchObject({ backfill: { generation: 3, reason: 'reprocess: fix attribution bug', started_at: '1970-01-01T00:00:00.000Z', percent: 0 }, history_note: 'counted from 2026-10-15: earlier events are past retention' });
   });
 
   it('should take the rate of a metric over assigned persons when the record has no rate', () => {
