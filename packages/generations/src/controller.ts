@@ -100,8 +100,8 @@ export class GenerationController<R extends GenerationRuntime> {
   private readonly admin: Admin;
   private readonly lease: CoordinatorLease;
   private readonly meter: ProgressMeter;
-  private readonly metrics;
-  private readonly settings: typeof DEFAULTS;
+  private readonly metrics: ReturnType<typeof createGenerationMetrics>;
+  private readonly settings: { tickMs: number; catchUpEvents: number; settleMs: number };
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private closed = false;
@@ -110,7 +110,7 @@ export class GenerationController<R extends GenerationRuntime> {
 
   constructor(private readonly options: GenerationControllerOptions<R>) {
     const { kafka, logger } = options;
-    this.settings = { ...DEFAULTS, ...Object.fromEntries(Object.entries({ tickMs: options.tickMs, catchUpEvents: options.catchUpEvents, settleMs: options.settleMs }).filter(([, v]) => v !== undefined)) };
+    this.settings = { tickMs: options.tickMs ?? DEFAULTS.tickMs, catchUpEvents: options.catchUpEvents ?? DEFAULTS.catchUpEvents, settleMs: options.settleMs ?? DEFAULTS.settleMs };
     this.table = new GlobalTable({ kafka, topic: options.topic, logger, groupIdPrefix: 'generations', onRecord: (key, value) => this.onRecord(key, value) });
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.admin = kafka.admin();

@@ -28,6 +28,8 @@ export interface StreamsConfig {
   replicationFactor?: number;
   /** session.timeout.ms of the consumer group: how long a silent (e.g. killed) instance keeps its partitions. Default 30000. */
   sessionTimeoutMs?: number;
+  /** At most this many records per second from the topology's external source topics (a rebuild beside a live runtime); unlimited by default. */
+  maxSourceRecordsPerSecond?: number;
   /** Prometheus registry for the runtime's metrics; none when absent. */
   metrics?: Registry;
   restoreListener?: StateRestoreListener;

@@ -7,6 +7,7 @@ import { createInternalTopics } from './internal-topics';
 import { taskKeys } from './keys';
 import { createStreamsMetrics, type StreamsMetrics } from './metrics';
 import { createStreamsPartitionAssigner } from './partition-assigner';
+import { RecordRateLimit } from './rate-limit';
 import { StreamTask } from './task';
 import { taskIdOf } from './task-assignor';
 import { TaskState } from './task-state';
@@ -68,6 +69,7 @@ export class KafkaStreams {
   private readonly metrics: StreamsMetrics;
   private commitTimer: NodeJS.Timeout | undefined;
   private assignment: Record<string, number[]> = {};
+  private readonly rateLimit: RecordRateLimit | undefined;
   private readonly settings: Required<Pick<StreamsConfig, 'keyPrefix' | 'commitIntervalMs' | 'maxPendingChanges' | 'cacheEntriesPerTask' | 'replicationFactor'>>;
 
   constructor(
@@ -76,6 +78,7 @@ export class KafkaStreams {
   ) {
     this.scripts = loadStateScripts(config.redis);
     this.metrics = createStreamsMetrics(config.metrics);
+    this.rateLimit = config.maxSourceRecordsPerSecond === undefined ? undefined : new RecordRateLimit(config.maxSourceRecordsPerSecond);
     this.settings = {
       keyPrefix: config.keyPrefix ?? DEFAULTS.keyPrefix,
       commitIntervalMs: config.commitIntervalMs ?? DEFAULTS.commitIntervalMs,
@@ -282,6 +285,8 @@ export class KafkaStreams {
     const slot = this.slotFor(batch.topic, batch.partition);
     await this.awaitWithHeartbeat(slot.ready, payload.heartbeat);
     if (payload.isStale() || !payload.isRunning() || this.tasks.get(slot.task.id) !== slot) return;
+    const delay = this.rateLimit && !this.topology.repartitionTopics.includes(batch.topic) ? this.rateLimit.delayFor(batch.messages.length) : 0;
+    if (delay > 0) await this.awaitWithHeartbeat(new Promise((resolve) => setTimeout(resolve, delay)), payload.heartbeat);
     const started = process.hrtime.bigint();
     const { task } = slot;
     try {

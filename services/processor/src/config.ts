@@ -37,6 +37,7 @@ const schema = z.object({
   GENERATION_TICK_MS: envPositiveInt(1_000),
   REBUILD_CATCH_UP_EVENTS: envPositiveInt(1_000),
   REBUILD_SETTLE_MS: envPositiveInt(5_000),
+  REBUILD_MAX_EVENTS_PER_SECOND: envPositiveInt(10_000),
   BACKFILL_ON_DEFINITION_CHANGE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((value) => value === 'true'),
   // 0: any free port (tests running several instances).
   PROCESSOR_PORT: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be at least 0').max(65_535, 'must be at most 65535').default(8081),
@@ -75,6 +76,8 @@ export interface ProcessorConfig {
   rebuildCatchUpEvents: number;
   /** How long changed definitions must rest before their rebuild (backfill) starts. */
   rebuildSettleMs: number;
+  /** Raw events per second a rebuild reads at most, per instance: the live generation keeps the rest of the CPU. */
+  rebuildMaxEventsPerSecond: number;
   /** Whether a change of the definitions the state depends on starts a rebuild by itself (else only `reprocess` does). */
   backfillOnDefinitionChange: boolean;
   port: number;
@@ -113,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ProcessorConfig {
     generationTickMs: c.GENERATION_TICK_MS,
     rebuildCatchUpEvents: c.REBUILD_CATCH_UP_EVENTS,
     rebuildSettleMs: c.REBUILD_SETTLE_MS,
+    rebuildMaxEventsPerSecond: c.REBUILD_MAX_EVENTS_PER_SECOND,
     backfillOnDefinitionChange: c.BACKFILL_ON_DEFINITION_CHANGE,
     port: c.PROCESSOR_PORT,
     logLevel: c.LOG_LEVEL,

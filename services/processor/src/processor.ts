@@ -165,7 +165,7 @@ async function createGenerations(config: ProcessorConfig, { kafka, redis, logger
   });
   const run = async (plan: GenerationRun): Promise<KafkaStreams> => {
     const publication = publicationOf(plan);
-    const streams = createStreams(config, buildExperimentTopology(topologyOptions(plan.applicationId, publication)), { kafka, redis, logger, registry });
+    const streams = createStreams(config, buildExperimentTopology(topologyOptions(plan.applicationId, publication)), { kafka, redis, logger, registry }, plan.publishing ? undefined : config.rebuildMaxEventsPerSecond);
     publications.set(streams, publication);
     await streams.start();
     return streams;
@@ -205,9 +205,10 @@ async function createGenerations(config: ProcessorConfig, { kafka, redis, logger
   return { controller, live };
 }
 
-/** The experiment topology on the streams runtime. */
-function createStreams(config: ProcessorConfig, topology: ReturnType<typeof buildExperimentTopology>, { kafka, redis, logger, registry }: Omit<StreamsDependencies, 'definitions'>): KafkaStreams {
+/** The experiment topology on the streams runtime; a rebuild reads at most `maxEventsPerSecond`. */
+function createStreams(config: ProcessorConfig, topology: ReturnType<typeof buildExperimentTopology>, { kafka, redis, logger, registry }: Omit<StreamsDependencies, 'definitions'>, maxEventsPerSecond?: number): KafkaStreams {
   return new KafkaStreams(topology, {
+    ...(maxEventsPerSecond === undefined ? {} : { maxSourceRecordsPerSecond: maxEventsPerSecond }),
     kafka,
     redis,
     logger,
