@@ -190,7 +190,7 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
     }
   }, 480_000);
 
-  it('reprocesses under live traffic (abtest-processor reprocess): results equal to the reference over the retained history, versions never repeated or going back, the old state deleted', async () => {
+  it('reprocesses under live traffic on two instances (abtest-processor reprocess): results equal to the reference over the retained history, versions never repeated or going back, the old state deleted', async () => {
     const runId = uniqueName('reprocess');
     const generated = generateConversionEvents({ seed: 4, persons: 250, runId, start: '2026-10-31T21:00:00.000Z' });
     const stream = { ...generated, events: firstDevicesOnly(generated.events) };
@@ -204,8 +204,9 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
     const half = Math.floor(stream.events.length / 2);
     await produce(stream.events.slice(PAST_RETENTION, half));
 
-    const instance = await start();
-    await waitUntilReady(instance);
+    // Two instances: the rebuild's tasks spread over both, one coordinates, both stop generation 1 before the handover.
+    const [instance, other] = await Promise.all([start(), start()]);
+    await Promise.all([waitUntilReady(instance), waitUntilReady(other)]);
     const topics = resultsTopics(names.resultsTopic);
     const results = await followResults(kafka, names.resultsTopic, decode);
     const breakdowns = await followLatest<BreakdownResults>(kafka, topics.breakdowns, (b) => `${b.experiment_id}|${b.dimension}|${b.value}`, decode);
@@ -243,6 +244,9 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
       // Retention cut the history: the experiments that started before say where their figures start.
       const status = await generations(instance);
       expect(status.live).toMatchObject({ generation: 2, application_id: `${names.applicationId}-g2` });
+      expect((await generations(other)).live).toEqual(status.live);
+      const [rebuilt] = (await admin.describeGroups([`${names.applicationId}-g2`])).groups;
+      expect(rebuilt?.members).toHaveLength(2);
       expect(status.live.counted_from).toBeGreaterThan(0);
       for (const record of ours().values()) expect(record.counted_from).toBe(status.live.counted_from);
       const api = (await (await fetch(`${instance.url}/experiments/${stream.experiments[0]?.id}`)).json()) as ExperimentResults;
