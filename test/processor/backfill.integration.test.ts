@@ -2,13 +2,12 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import Redis from 'ioredis';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { DefinitionsWriter } from '@abtest/definitions';
 import { waitFor } from '@abtest/local-stack';
 import { resultsTopics, type BreakdownResults, type ExperimentResults, type SeriesResults } from '@abtest/results-contract';
 import { personKey } from '@abtest/segment';
-import { createTopics, testKafka, testStackEnv, uniqueName, waitForEqual } from '@abtest/test-harness';
+import { createTopics, testStackEnv, uniqueName, useStackClients, waitForEqual } from '@abtest/test-harness';
 import { breakdownRows, expectedBreakdownRows, expectedVariantRows, variantRows } from './conversion-rows';
 import { expectedConversionsFromPostgres } from './expected-conversions';
 import { CONVERSION_DIMENSIONS, generateConversionEvents, type SegmentEvent } from './generate-conversion-events';
@@ -41,31 +40,28 @@ interface GenerationsStatus {
  * every definition present from the first event.
  */
 describe('Processor > rebuilding the state from the raw events topic (real Kafka, Redis, schema registry)', () => {
-  let kafka: Kafka;
-  let admin: Admin;
+  const clients = useStackClients();
   let producer: Producer;
   const running: ProcessorProcess[] = [];
   let registry: SchemaRegistry;
   const decode = (value: Buffer) => registry.decode(value);
 
   beforeAll(async () => {
-    kafka = testKafka();
     registry = new SchemaRegistry({ host: testStackEnv().schemaRegistryUrl });
-    admin = kafka.admin();
-    producer = kafka.producer({ idempotent: true });
-    await Promise.all([admin.connect(), producer.connect()]);
+    producer = clients.kafka.producer({ idempotent: true });
+    await producer.connect();
   });
 
   afterAll(async () => {
     await Promise.all(running.splice(0).map((p) => p.process.stop()));
-    await Promise.all([admin.disconnect(), producer.disconnect()]);
+    await producer.disconnect();
   });
 
   /** Topics, definitions and a processor configuration of one run. */
   async function setUp(runId: string) {
     const names = { applicationId: `${runId}-app`, eventsTopic: `${runId}-events`, resultsTopic: `${runId}-results`, definitionsTopic: `${runId}-definitions` };
-    await createTopics(admin, [{ topic: names.eventsTopic, numPartitions: PARTITIONS }]);
-    const writer = new DefinitionsWriter(kafka, names.definitionsTopic);
+    await createTopics(clients.admin, [{ topic: names.eventsTopic, numPartitions: PARTITIONS }]);
+    const writer = new DefinitionsWriter(clients.kafka, names.definitionsTopic);
     await writer.ensureTopic();
     const env = {
       PROCESSOR_APPLICATION_ID: names.applicationId,
@@ -116,7 +112,7 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
 
   /** Raw events a generation's consumer group has committed past its start, over all partitions. */
   async function committedEvents(groupId: string, topic: string): Promise<number> {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const [offsets] = await clients.admin.fetchOffsets({ groupId, topics: [topic] });
     return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
   }
 
@@ -148,8 +144,8 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
     let instance = await start();
     await waitUntilReady(instance);
     const seen: ExperimentResults[] = [];
-    const results = await followLatest<ExperimentResults>(kafka, names.resultsTopic, (r) => r.experiment_id, decode, (r) => void seen.push(r));
-    const breakdowns = await followLatest<BreakdownResults>(kafka, resultsTopics(names.resultsTopic).breakdowns, (b) => `${b.experiment_id}|${b.dimension}|${b.value}`, decode);
+    const results = await followLatest<ExperimentResults>(clients.kafka, names.resultsTopic, (r) => r.experiment_id, decode, (r) => void seen.push(r));
+    const breakdowns = await followLatest<BreakdownResults>(clients.kafka, resultsTopics(names.resultsTopic).breakdowns, (b) => `${b.experiment_id}|${b.dimension}|${b.value}`, decode);
     const drained = markers(runId, names.eventsTopic, results.latest);
     try {
       await drained();
@@ -200,7 +196,7 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
     // The first events go before the rest: deleting them later stands for the raw topic's retention.
     const PAST_RETENTION = 60;
     await produce(stream.events.slice(0, PAST_RETENTION));
-    const retentionEnd = await admin.fetchTopicOffsets(names.eventsTopic);
+    const retentionEnd = await clients.admin.fetchTopicOffsets(names.eventsTopic);
     const half = Math.floor(stream.events.length / 2);
     await produce(stream.events.slice(PAST_RETENTION, half));
 
@@ -208,13 +204,13 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
     const [instance, other] = await Promise.all([start(), start()]);
     await Promise.all([waitUntilReady(instance), waitUntilReady(other)]);
     const topics = resultsTopics(names.resultsTopic);
-    const results = await followResults(kafka, names.resultsTopic, decode);
-    const breakdowns = await followLatest<BreakdownResults>(kafka, topics.breakdowns, (b) => `${b.experiment_id}|${b.dimension}|${b.value}`, decode);
-    const series = await followLatest<SeriesResults>(kafka, topics.series, (s) => `${s.experiment_id}|${s.granularity}|${s.bucket_start}`, decode);
+    const results = await followResults(clients.kafka, names.resultsTopic, decode);
+    const breakdowns = await followLatest<BreakdownResults>(clients.kafka, topics.breakdowns, (b) => `${b.experiment_id}|${b.dimension}|${b.value}`, decode);
+    const series = await followLatest<SeriesResults>(clients.kafka, topics.series, (s) => `${s.experiment_id}|${s.granularity}|${s.bucket_start}`, decode);
     const drained = markers(runId, names.eventsTopic, results.latest);
     try {
       await drained();
-      await admin.deleteTopicRecords({ topic: names.eventsTopic, partitions: retentionEnd.map((p) => ({ partition: p.partition, offset: p.high })) });
+      await clients.admin.deleteTopicRecords({ topic: names.eventsTopic, partitions: retentionEnd.map((p) => ({ partition: p.partition, offset: p.high })) });
 
       // Live traffic all through the reprocess: the rest of the stream, a slice every 100 ms.
       let trafficDone = false;
@@ -245,7 +241,7 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
       const status = await generations(instance);
       expect(status.live).toMatchObject({ generation: 2, application_id: `${names.applicationId}-g2` });
       expect((await generations(other)).live).toEqual(status.live);
-      const [rebuilt] = (await admin.describeGroups([`${names.applicationId}-g2`])).groups;
+      const [rebuilt] = (await clients.admin.describeGroups([`${names.applicationId}-g2`])).groups;
       expect(rebuilt?.members).toHaveLength(2);
       expect(status.live.counted_from).toBeGreaterThan(0);
       for (const record of ours().values()) expect(record.counted_from).toBe(status.live.counted_from);
@@ -263,21 +259,17 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
       expect([...ours().values()].every((r) => r.version > 1)).toBe(true);
 
       // Generation 1's state is deleted: consumer group, internal topics, Redis keys.
-      const redis = new Redis(testStackEnv().redisUrl);
-      try {
-        await waitFor(
-          async () => {
-            const [group] = (await admin.describeGroups([names.applicationId])).groups;
-            const topicsLeft = (await admin.listTopics()).filter((t) => t.startsWith(`${names.applicationId}-`) && !t.startsWith(`${names.applicationId}-g2-`) && t !== `${names.applicationId}-generations`);
-            const keysLeft = await redis.keys(`${runId}:{${names.applicationId}|*`);
-            return group?.state === 'Dead' && topicsLeft.length === 0 && keysLeft.length === 0;
-          },
-          { description: "generation 1's state deleted", timeoutMs: WAIT_MS, intervalMs: 500 },
-        );
-        expect((await redis.keys(`${runId}:{${names.applicationId}-g2|*`)).length).toBeGreaterThan(0);
-      } finally {
-        redis.disconnect();
-      }
+      const { redis } = clients;
+      await waitFor(
+        async () => {
+          const [group] = (await clients.admin.describeGroups([names.applicationId])).groups;
+          const topicsLeft = (await clients.admin.listTopics()).filter((t) => t.startsWith(`${names.applicationId}-`) && !t.startsWith(`${names.applicationId}-g2-`) && t !== `${names.applicationId}-generations`);
+          const keysLeft = await redis.keys(`${runId}:{${names.applicationId}|*`);
+          return group?.state === 'Dead' && topicsLeft.length === 0 && keysLeft.length === 0;
+        },
+        { description: "generation 1's state deleted", timeoutMs: WAIT_MS, intervalMs: 500 },
+      );
+      expect((await redis.keys(`${runId}:{${names.applicationId}-g2|*`)).length).toBeGreaterThan(0);
     } finally {
       await Promise.all([results.stop(), breakdowns.stop(), series.stop()]);
     }
