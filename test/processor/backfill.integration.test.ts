@@ -20,9 +20,9 @@ const WAIT_MS = 180_000;
 const CLI = resolve(__dirname, '../../services/processor/dist/cli.js');
 
 /**
- * Without the generator's second devices: which of a userId's two links comes
- * first is decided by the order partitions are processed in, and a rebuild
- * reads partitions in parallel, not in the order they were written (see the
+ * Without the generator's second devices, for a test whose links keep
+ * arriving while a rebuild catches up: links that arrive after a rebuild
+ * started are decided in the order the stitch stage receives them (see the
  * experiments README).
  */
 const firstDevicesOnly = (events: SegmentEvent[]): SegmentEvent[] => events.filter((e) => !(typeof e.anonymousId === 'string' && e.anonymousId.endsWith('-desktop')));
@@ -58,7 +58,7 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
   });
 
   /** Topics, definitions and a processor configuration of one run. */
-  async function setUp(runId: string) {
+  async function setUp(runId: string, extraEnv: Record<string, string> = {}) {
     const names = { applicationId: `${runId}-app`, eventsTopic: `${runId}-events`, resultsTopic: `${runId}-results`, definitionsTopic: `${runId}-definitions` };
     await createTopics(clients.admin, [{ topic: names.eventsTopic, numPartitions: PARTITIONS }]);
     const writer = new DefinitionsWriter(clients.kafka, names.definitionsTopic);
@@ -75,6 +75,7 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
       GENERATION_TICK_MS: '250',
       REBUILD_SETTLE_MS: '500',
       BACKFILL_ON_DEFINITION_CHANGE: 'true',
+      ...extraEnv,
     };
     const start = async (): Promise<ProcessorProcess> => {
       const instance = await startProcessorProcess(env);
@@ -88,9 +89,11 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
       await instance.process.exited;
       running.splice(running.indexOf(instance), 1);
     };
-    const produce = async (events: SegmentEvent[]) => {
+    /** Each event with its arrival as the record timestamp when given (the generator's simulated arrivals), else now. */
+    const produce = async (events: SegmentEvent[], arrivals?: number[]) => {
       for (let i = 0; i < events.length; i += 1000) {
-        await producer.send({ topic: names.eventsTopic, acks: -1, messages: events.slice(i, i + 1000).map((e) => ({ key: personKey(e) ?? null, value: JSON.stringify(e) })) });
+        const messages = events.slice(i, i + 1000).map((e, j) => ({ key: personKey(e) ?? null, value: JSON.stringify(e), ...(arrivals ? { timestamp: String(arrivals[i + j]) } : {}) }));
+        await producer.send({ topic: names.eventsTopic, acks: -1, messages });
       }
     };
     return { names, writer, env, start, stop, produce };
@@ -127,10 +130,11 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
     };
   }
 
-  it('backfills a metric defined mid-stream, exactly as if it had been defined from the first event, through 5 SIGKILLs during the backfill', async () => {
+  it('backfills a metric defined mid-stream, exactly as if it had been defined from the first event (second devices included), through 5 SIGKILLs during the backfill', async () => {
     const runId = uniqueName('backfill');
-    const generated = generateConversionEvents({ seed: 3, persons: 300, runId, start: '2026-10-31T21:00:00.000Z' });
-    const stream = { ...generated, events: firstDevicesOnly(generated.events) };
+    // Recent event times: the events arrive (record timestamps) when the generator says, within the de-duplication window.
+    const stream = generateConversionEvents({ seed: 3, persons: 300, runId, start: new Date(Date.now() - 9 * 3_600_000).toISOString() });
+    expect(stream.situations.secondDeviceLinksIgnored).toBeGreaterThan(0);
     const { names, writer, start, stop, produce } = await setUp(runId);
     // Revenue (a capped CUPED value metric the experiments list) is defined only after its events were processed.
     const [late, ...early] = [...stream.metrics].sort((a, b) => Number(b.id.endsWith('-revenue')) - Number(a.id.endsWith('-revenue')));
@@ -138,8 +142,9 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
     for (const metric of early) await writer.putMetric(metric);
     for (const experiment of stream.experiments) await writer.putExperiment(experiment);
     // Page views no metric counts: history enough for the backfill to take several seconds.
-    const filler = Array.from({ length: 100_000 }, (_, i): SegmentEvent => ({ type: 'track', event: 'Page Viewed', messageId: `${runId}-page-${i}`, anonymousId: `${runId}-visitor-${i % 5000}`, timestamp: '2026-11-01T02:00:00.000Z' }));
-    await produce([...stream.events, ...filler]);
+    const filler = Array.from({ length: 100_000 }, (_, i): SegmentEvent => ({ type: 'track', event: 'Page Viewed', messageId: `${runId}-page-${i}`, anonymousId: `${runId}-visitor-${i % 5000}`, timestamp: new Date().toISOString() }));
+    await produce(stream.events, stream.arrivedAt);
+    await produce(filler);
 
     let instance = await start();
     await waitUntilReady(instance);
@@ -190,7 +195,8 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
     const runId = uniqueName('reprocess');
     const generated = generateConversionEvents({ seed: 4, persons: 250, runId, start: '2026-10-31T21:00:00.000Z' });
     const stream = { ...generated, events: firstDevicesOnly(generated.events) };
-    const { names, writer, env, start, produce } = await setUp(runId);
+    // A rebuild at 1,000 events/s: a few seconds over this history, and faster than the live traffic.
+    const { names, writer, env, start, produce } = await setUp(runId, { REBUILD_MAX_EVENTS_PER_SECOND: '1000' });
     for (const metric of stream.metrics) await writer.putMetric(metric);
     for (const experiment of stream.experiments) await writer.putExperiment(experiment);
     // The first events go before the rest: deleting them later stands for the raw topic's retention.
@@ -245,8 +251,17 @@ describe('Processor > rebuilding the state from the raw events topic (real Kafka
       expect(rebuilt?.members).toHaveLength(2);
       expect(status.live.counted_from).toBeGreaterThan(0);
       for (const record of ours().values()) expect(record.counted_from).toBe(status.live.counted_from);
-      const api = (await (await fetch(`${instance.url}/experiments/${stream.experiments[0]?.id}`)).json()) as ExperimentResults;
-      expect(api.counted_from).toBe(status.live.counted_from);
+      // Each instance restarts the taken-over generation in publishing mode: its API answers once that has started.
+      let api: ExperimentResults | undefined;
+      await waitFor(
+        async () => {
+          const response = await fetch(`${instance.url}/experiments/${stream.experiments[0]?.id}`);
+          api = response.status === 200 ? ((await response.json()) as ExperimentResults) : undefined;
+          return api !== undefined;
+        },
+        { description: 'GET /experiments/:id on generation 2', timeoutMs: 60_000, intervalMs: 200 },
+      );
+      expect(api?.counted_from).toBe(status.live.counted_from);
 
       // Every key's versions, in topic order, only grow across the handover: none repeated, none going back.
       // (A commit publishes the newest record per key: versions of updates within one commit are skipped, as before.)

@@ -8,8 +8,12 @@ export const LINKS_STORE = 'links';
 export const TO_ATTRIBUTION = 'attribution';
 export const TO_BY_USER = 'by-user-sink';
 
-/** A record of the by-user repartition topic (key: userId). */
-export type ByUserRecord = { link: string } | { event: Json };
+/**
+ * A record of the by-user repartition topic (key: userId): a link, an event
+ * carrying only the userId, or the userId's identity fixed before a rebuild
+ * (its earliest link by arrival `a`, see identity-preload.ts).
+ */
+export type ByUserRecord = { link: string } | { event: Json } | { identity: string; a: number };
 
 /**
  * The de-duplication key of an event: its person (anonymousId, else userId:

@@ -62,3 +62,26 @@ describe('StitchProcessor', () => {
     expect(late.pipe('u1', { link: 'a1' }, 1000 + HOUR + 1)).toEqual([]);
   });
 });
+
+describe('StitchProcessor > identities fixed before a rebuild', () => {
+  const driver = () => new ProcessorDriver<ByUserRecord>(new StitchProcessor(HOUR), [IDENTITIES_STORE, PENDING_STORE]);
+  const purchase = { type: 'track', event: 'Order Completed', userId: 'u1' };
+  const T = 10 * HOUR;
+
+  it('keeps the earliest link whatever order the links come in, and routes events as live processing in arrival order did', () => {
+    const stitch = driver();
+    // The second device's link (later arrival) is read first: the fixed identity is the earlier one.
+    expect(stitch.pipe('u1', { identity: 'desktop', a: T + 2 * HOUR }, 1)).toEqual([]);
+    expect(stitch.pipe('u1', { identity: 'phone', a: T }, 2)).toEqual([]);
+    expect(stitch.pipe('u1', { link: 'desktop' }, T + 2 * HOUR)).toEqual([]);
+    // After the link: the linked person.
+    expect(stitch.pipe('u1', { event: purchase }, T + 1)).toEqual([{ key: 'phone', value: purchase, child: undefined }]);
+    // Within the grace period before it: the userId at once and the linked person (live: when the link arrived).
+    expect(stitch.pipe('u1', { event: purchase }, T - HOUR + 1)).toEqual([
+      { key: 'u1', value: purchase, child: undefined },
+      { key: 'phone', value: purchase, timestamp: T - HOUR + 1, child: undefined },
+    ]);
+    // Earlier: the userId alone.
+    expect(stitch.pipe('u1', { event: purchase }, T - HOUR - 1)).toEqual([{ key: 'u1', value: purchase, child: undefined }]);
+  });
+});

@@ -61,6 +61,11 @@ export interface GenerationControllerOptions<R extends GenerationRuntime> {
   stateInputs: StateInputsSource;
   /** Starts a generation's runtime; resolves once it runs. */
   run(plan: GenerationRun): Promise<R>;
+  /**
+   * Prepares a new generation before any runtime starts it (the processor fixes its identities):
+   * called by the coordinator, which stops when `keepAlive` (its lease renewed) answers false.
+   */
+  prepare?(applicationId: string, keepAlive: () => Promise<boolean>): Promise<void>;
   /** Deletes a stopped generation's state (consumer group, internal topics, Redis keys). */
   reset(applicationId: string): Promise<void>;
   /** Redis key of the coordinator lease. */
@@ -266,8 +271,10 @@ export class GenerationController<R extends GenerationRuntime> {
   private async newGeneration(record: GenerationsRecord, inputs: Record<string, string>, digest: string, reason: string, now: number): Promise<NextGeneration> {
     const generation = Math.max(record.live.generation, record.next?.generation ?? 0) + 1;
     const history = await retainedHistory(this.options.kafka, this.admin, this.options.eventsTopic);
+    const applicationId = applicationIdOf(this.options.baseApplicationId, generation);
     this.options.logger.info({ generation, reason, countedFrom: history.countedFrom }, 'rebuilding the state from the raw events topic');
-    return { generation, application_id: applicationIdOf(this.options.baseApplicationId, generation), state_digest: digest, state_inputs: inputs, reason, started_at: now, counted_from: history.countedFrom, phase: 'building', start_offsets: history.startOffsets };
+    await this.options.prepare?.(applicationId, () => this.lease.hold());
+    return { generation, application_id: applicationId, state_digest: digest, state_inputs: inputs, reason, started_at: now, counted_from: history.countedFrom, phase: 'building', start_offsets: history.startOffsets };
   }
 
   private async groupIsEmpty(groupId: string): Promise<boolean> {

@@ -12,3 +12,4 @@ export { createStreamsPartitionAssigner, STREAMS_ASSIGNER_NAME, type StreamsAssi
 export { StreamsError, TopologyError, TaskFencedError, StateLostError, NotPrefetchedError, TaskInitializationError } from './errors';
 export { TaskCorruptedError } from './task';
 export { internalTopicsOf, resetApplication } from './application-reset';
+export { createInternalTopics } from './internal-topics';

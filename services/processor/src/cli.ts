@@ -31,7 +31,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig(process.env);
-  const logger = createLogger({ name: 'abtest-processor', level: 'warn' });
+  // Logs go to stderr: stdout is the progress.
+  const logger = createLogger({ name: 'abtest-processor', level: 'error', destination: process.stderr });
   let shown = '';
   const generation = await reprocess({
     kafka: createKafka(config.kafka, logger),
@@ -40,8 +41,10 @@ async function main(argv: string[]): Promise<number> {
     eventsTopic: config.eventsTopic,
     reason: values.reason,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    pollMs: 250,
     onProgress: ({ generation: g, phase, progress }) => {
-      const line = phase === 'switching' ? `generation ${g}: caught up, taking over` : `generation ${g}: ${((progress?.progress ?? 0) * 100).toFixed(1)}% (${progress?.events_read ?? 0} of ${progress?.events_total ?? 0} events)${progress?.eta_seconds === null || progress?.eta_seconds === undefined ? '' : `, ETA ${Math.ceil(progress.eta_seconds)} s`}`;
+      const eta = progress?.eta_seconds === null || progress?.eta_seconds === undefined ? '' : `, ETA ${Math.ceil(progress.eta_seconds)} s`;
+      const line = `generation ${g}: ${((progress?.progress ?? 0) * 100).toFixed(1)}% (${progress?.events_read ?? 0} of ${progress?.events_total ?? 0} events)${phase === 'switching' ? ': caught up, taking over' : eta}`;
       if (line !== shown) process.stdout.write(`${line}\n`);
       shown = line;
     },

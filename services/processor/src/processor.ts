@@ -5,13 +5,13 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { DefinitionsCatalog, DefinitionsWriter } from '@abtest/definitions';
-import { buildExperimentTopology, describeChanges, FIRST_GENERATION, stateDigestOf, stateInputsOf, type ExperimentTopologyOptions, type Publication, type ResultsTopicKind } from '@abtest/experiments';
+import { buildExperimentTopology, describeChanges, FIRST_GENERATION, preloadIdentities, stateDigestOf, stateInputsOf, type ExperimentTopologyOptions, type Publication, type ResultsTopicKind } from '@abtest/experiments';
 import { GenerationController, generationsTopicOf, type GenerationRun } from '@abtest/generations';
 import { createKafka, DEFAULT_EVENTS_RETENTION_MS, ensureTopics } from '@abtest/kafka-io';
 import { createMetricsRegistry, GracefulShutdown, Readiness, type Logger } from '@abtest/observability';
 import { createRedis } from '@abtest/redis-io';
 import { BREAKDOWN_AVRO_SCHEMA, createAvroSerializer, createValueDecoder, RESULTS_AVRO_SCHEMA, SERIES_AVRO_SCHEMA } from '@abtest/results-contract';
-import { GlobalTable, KafkaStreams, resetApplication } from '@abtest/streams';
+import { createInternalTopics, GlobalTable, KafkaStreams, repartitionTopic, resetApplication } from '@abtest/streams';
 import { createApp, type LiveGeneration } from './app';
 import type { ProcessorConfig } from './config';
 
@@ -182,15 +182,14 @@ async function createGenerations(config: ProcessorConfig, { kafka, redis, logger
     versionOf: async (value) => ((await decode(value)) as { version: number }).version,
     stateInputs: { current: () => stateInputsOf(definitions), digestOf: stateDigestOf, describeChanges },
     run,
-    reset: async (applicationId) => {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        await resetApplication(buildExperimentTopology(topologyOptions(applicationId, FIRST_GENERATION)), admin, redis, config.redisKeyPrefix);
-      } finally {
-        await admin.disconnect();
-      }
-    },
+    prepare: (applicationId, keepAlive) =>
+      withAdmin(kafka, async (admin) => {
+        // The rebuild's internal topics now, as its runtime would create them: the fixed identities go first into its by-user topic.
+        await createInternalTopics(admin, buildExperimentTopology(topologyOptions(applicationId, FIRST_GENERATION)), { replicationFactor: -1 });
+        const fixed = await preloadIdentities({ kafka, admin, eventsTopic: config.eventsTopic, byUserTopic: repartitionTopic(applicationId, 'by-user'), keepAlive });
+        logger.info({ applicationId, userIds: fixed }, 'fixed the identities of the rebuild');
+      }),
+    reset: (applicationId) => withAdmin(kafka, (admin) => resetApplication(buildExperimentTopology(topologyOptions(applicationId, FIRST_GENERATION)), admin, redis, config.redisKeyPrefix).then(() => undefined)),
     leaseKey: `${config.redisKeyPrefix}generations:${config.applicationId}:coordinator`,
     tickMs: config.generationTickMs,
     catchUpEvents: config.rebuildCatchUpEvents,
@@ -203,6 +202,16 @@ async function createGenerations(config: ProcessorConfig, { kafka, redis, logger
     return streams && publication ? { streams, publication } : undefined;
   };
   return { controller, live };
+}
+
+async function withAdmin<T>(kafka: Kafka, use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** The experiment topology on the streams runtime; a rebuild reads at most `maxEventsPerSecond`. */
