@@ -11,5 +11,5 @@ export { GlobalTable, type GlobalTableOptions } from './global-table';
 export { createStreamsPartitionAssigner, STREAMS_ASSIGNER_NAME, type StreamsAssignerOptions } from './partition-assigner';
 export { StreamsError, TopologyError, TaskFencedError, StateLostError, NotPrefetchedError, TaskInitializationError } from './errors';
 export { TaskCorruptedError } from './task';
-export { internalTopicsOf, resetApplication } from './application-reset';
+export { resetApplication } from './application-reset';
 export { createInternalTopics } from './internal-topics';
